@@ -1,0 +1,164 @@
+package dev.jllm.bench;
+
+import dev.jllm.tensor.Parallel;
+import dev.jllm.tensor.kernel.Simd;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What the hardware allows: memory read bandwidth (a STREAM-like sweep over a buffer much
+ * larger than the caches) and the F32 FMA peak (independent FMA chains kept in registers).
+ * Kernel figures are reported as a fraction of these.
+ */
+public final class MachinePeak {
+    private MachinePeak() {}
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Read and triad bandwidth in GB/s (1e9 bytes/s). */
+    public record Bandwidth(double readGbps, double triadGbps, long bytes) {}
+
+    /** Sums a {@code bytes}-long native buffer on all kernel threads; also a triad a = b + s*c. */
+    public static Bandwidth bandwidth(long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(bytes, 64);
+            long floats = bytes / 4;
+            int chunks = 1024;
+            long per = floats / chunks;
+            Parallel.forRange(chunks, (s, e) -> {
+                for (long i = s * per; i < e * per; i++) buf.setAtIndex(F32, i, (float) (i & 1023));
+            });
+            float[] sink = new float[1];
+            double read = Measure.medianSeconds(1, 5, () -> {
+                float[] partial = new float[chunks];
+                Parallel.forRange(chunks, (s, e) -> {
+                    for (int c = s; c < e; c++) partial[c] = sum(buf, c * per * 4, per);
+                });
+                float t = 0;
+                for (float p : partial) t += p;
+                sink[0] += t;
+            });
+            // Triad over three arrays of a third of the buffer each: 2 reads + 1 write per element.
+            long third = floats / 3 / chunks * chunks;
+            long tper = third / chunks;
+            double triad = Measure.medianSeconds(1, 5, () -> Parallel.forRange(chunks, (s, e) -> {
+                for (int c = s; c < e; c++) triad(buf, c * tper, third + c * tper, 2 * third + c * tper, tper);
+            }));
+            if (sink[0] == 42) System.out.print("");
+            return new Bandwidth(bytes / read / 1e9, third * 12.0 / triad / 1e9, bytes);
+        }
+    }
+
+    private static float sum(MemorySegment seg, long byteOff, long n) {
+        if (Simd.SCALAR) {
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            long i = 0;
+            for (; i + 4 <= n; i += 4) {
+                s0 += seg.get(F32, byteOff + 4 * i);
+                s1 += seg.get(F32, byteOff + 4 * i + 4);
+                s2 += seg.get(F32, byteOff + 4 * i + 8);
+                s3 += seg.get(F32, byteOff + 4 * i + 12);
+            }
+            for (; i < n; i++) s0 += seg.get(F32, byteOff + 4 * i);
+            return s0 + s1 + s2 + s3;
+        }
+        VectorSpecies<Float> sp = Simd.F;
+        int l = sp.length();
+        FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
+        long i = 0;
+        for (; i + 4L * l <= n; i += 4L * l) {
+            long b = byteOff + 4 * i;
+            a0 = a0.add(FloatVector.fromMemorySegment(sp, seg, b, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(FloatVector.fromMemorySegment(sp, seg, b + 4L * l, ByteOrder.LITTLE_ENDIAN));
+            a2 = a2.add(FloatVector.fromMemorySegment(sp, seg, b + 8L * l, ByteOrder.LITTLE_ENDIAN));
+            a3 = a3.add(FloatVector.fromMemorySegment(sp, seg, b + 12L * l, ByteOrder.LITTLE_ENDIAN));
+        }
+        float s = a0.add(a1).add(a2).add(a3).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; i < n; i++) s += seg.get(F32, byteOff + 4 * i);
+        return s;
+    }
+
+    private static void triad(MemorySegment seg, long a, long b, long c, long n) {
+        long i = 0;
+        if (!Simd.SCALAR) {
+            VectorSpecies<Float> sp = Simd.F;
+            FloatVector s = FloatVector.broadcast(sp, 3f);
+            for (; i + sp.length() <= n; i += sp.length()) {
+                FloatVector vb = FloatVector.fromMemorySegment(sp, seg, 4 * (b + i), ByteOrder.LITTLE_ENDIAN);
+                FloatVector vc = FloatVector.fromMemorySegment(sp, seg, 4 * (c + i), ByteOrder.LITTLE_ENDIAN);
+                vc.fma(s, vb).intoMemorySegment(seg, 4 * (a + i), ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+        for (; i < n; i++) seg.setAtIndex(F32, a + i, seg.getAtIndex(F32, b + i) + 3f * seg.getAtIndex(F32, c + i));
+    }
+
+    /** F32 peak measured and derived. */
+    public record Peak(double measuredGflops, double derivedGflops, double clockGhz, int flopsPerCycle, String derivation) {}
+
+    /**
+     * Measures FMA throughput with 12 independent accumulator chains per thread (enough to hide
+     * the FMA latency), and derives the peak as threads x flops/cycle x clock, where flops/cycle
+     * is the measured per-core rate rounded to the nearest power of two.
+     */
+    public static Peak f32Peak() {
+        int threads = Parallel.threads();
+        long iters = 20_000_000L;
+        float[] out = new float[threads];
+        double secs = Measure.medianSeconds(1, 3, () -> Parallel.forRange(threads, (s, e) -> {
+            for (int t = s; t < e; t++) out[t] = fmaLoop(iters);
+        }));
+        int lanes = Simd.SCALAR ? 1 : Simd.LANES;
+        double flops = 2.0 * 12 * lanes * iters * threads;
+        double measured = flops / secs / 1e9;
+        double ghz = clockGhz();
+        int perCycle = ghz > 0 ? Integer.highestOneBit((int) Math.round(measured / threads / ghz * 1.25)) : 0;
+        double derived = threads * perCycle * ghz;
+        String how = ghz > 0
+                ? String.format("%d threads x %d flop/cycle (FMA width x 2 x FMA units, from the measured rate) x %.2f GHz (cpu MHz in /proc/cpuinfo)",
+                        threads, perCycle, ghz)
+                : "clock unknown (no /proc/cpuinfo): measured only";
+        return new Peak(measured, ghz > 0 ? derived : measured, ghz, perCycle, how);
+    }
+
+    private static float fmaLoop(long iters) {
+        if (Simd.SCALAR) {
+            float a = 1, b = 1, c = 1, d = 1;
+            for (long i = 0; i < iters; i++) {
+                a = Math.fma(a, 0.9999f, 0.0001f); b = Math.fma(b, 0.9999f, 0.0001f);
+                c = Math.fma(c, 0.9999f, 0.0001f); d = Math.fma(d, 0.9999f, 0.0001f);
+            }
+            return a + b + c + d;
+        }
+        VectorSpecies<Float> sp = Simd.F;
+        FloatVector m = FloatVector.broadcast(sp, 0.9999f), k = FloatVector.broadcast(sp, 0.0001f);
+        FloatVector v0 = FloatVector.broadcast(sp, 1f), v1 = v0, v2 = v0, v3 = v0, v4 = v0, v5 = v0,
+                v6 = v0, v7 = v0, v8 = v0, v9 = v0, v10 = v0, v11 = v0;
+        for (long i = 0; i < iters; i++) {
+            v0 = v0.fma(m, k); v1 = v1.fma(m, k); v2 = v2.fma(m, k); v3 = v3.fma(m, k);
+            v4 = v4.fma(m, k); v5 = v5.fma(m, k); v6 = v6.fma(m, k); v7 = v7.fma(m, k);
+            v8 = v8.fma(m, k); v9 = v9.fma(m, k); v10 = v10.fma(m, k); v11 = v11.fma(m, k);
+        }
+        return v0.add(v1).add(v2).add(v3).add(v4).add(v5).add(v6).add(v7).add(v8).add(v9).add(v10).add(v11)
+                .reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    }
+
+    /** Nominal clock from /proc/cpuinfo in GHz, or 0 when unknown. */
+    public static double clockGhz() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("cpu MHz")) return Double.parseDouble(line.substring(line.indexOf(':') + 1).trim()) / 1000;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+}
