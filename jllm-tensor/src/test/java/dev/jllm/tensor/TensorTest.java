@@ -106,12 +106,22 @@ class TensorTest {
     }
 
     @Test
-    void largeSegmentsUseLongOffsets() {
-        // 2^31 + 64 bytes of I8: indexing past 2 GiB must work (allocation is lazy zero pages).
+    void mappedFilesLargerThan2GiBWork(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // A sparse file of 2 GiB + 64 bytes, memory-mapped: no disk or RAM is really used.
         long n = (1L << 31) + 64;
-        Tensor t = Tensor.allocate(DType.I8, n);
-        t.set(7f, n - 1);
-        assertThat(t.get(n - 1)).isEqualTo(7f);
-        assertThat(t.slice(0, n - 8, n).get(7)).isEqualTo(7f);
+        java.nio.file.Path f = dir.resolve("big.bin");
+        try (var raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            raf.setLength(n);
+        }
+        try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE); Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = ch.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, n, arena);
+            Tensor t = Tensor.wrap(seg, DType.I8, n);
+            t.set(7f, n - 1);
+            assertThat(t.get(n - 1)).isEqualTo(7f);
+            assertThat(t.slice(0, n - 8, n).get(7)).isEqualTo(7f);
+            Tensor rows = Tensor.wrap(seg, DType.Q8_0, 64, (n - 64) / 34 / 64 * 32);
+            assertThat(rows.rowBytes(63).byteSize()).isEqualTo(DType.Q8_0.byteSize(rows.dim(1)));
+        }
     }
 }
