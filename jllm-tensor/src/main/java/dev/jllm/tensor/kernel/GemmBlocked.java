@@ -1,0 +1,130 @@
+package dev.jllm.tensor.kernel;
+
+import dev.jllm.tensor.Parallel;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The cache-blocked Goto/BLIS loop nest of {@link Gemm} for matrices with m, n >= 2.
+ *
+ * <pre>
+ * for each column strip (a task; tasks are shared out to the threads)
+ *   for jc in strip by NC          B block kc×nc packed once, lives in L2/L3
+ *     for pc in k by KC
+ *       pack op(B)[pc.., jc..]
+ *       for ic in rows by MC       A block mc×kc packed, lives in L2
+ *         pack op(A)[ic.., pc..]
+ *         for jr in nc by NR       B micro-panel kc×NR stays in L1
+ *           for ir in mc by MR     micro-kernel: MR×NR tile
+ * </pre>
+ *
+ * C is split into strips along its longer side (columns when n >= m), one or a few per
+ * thread; a strip covers the whole other side, so each element of the big shared operand is
+ * packed once per strip and the packing cost stays small against the O(m·n·k) kernel work.
+ * Pack buffers are per thread and reused across calls.
+ */
+final class GemmBlocked {
+    private GemmBlocked() {}
+
+    static final int MR = GemmMicroKernel.MR;
+    static final int NR = GemmMicroKernel.NR;
+    /** Depth of a packed block (k direction). */
+    static final int KC = Math.max(1, Integer.getInteger("jllm.gemm.kc", 256));
+    /** Rows of a packed A block; a multiple of MR. */
+    static final int MC = roundUp(Math.max(1, Integer.getInteger("jllm.gemm.mc", 96)), MR);
+    /** Columns of a packed B block; a multiple of NR. */
+    static final int NC = roundUp(Math.max(1, Integer.getInteger("jllm.gemm.nc", 1024)), NR);
+    /** Below this many multiply-adds one thread is faster than waking the team. */
+    private static final long PARALLEL_MIN_MACS = 1L << 18;
+    /** Strips narrower than this make re-packing the other operand noticeable. */
+    private static final int MIN_STRIP = 512;
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    /** Per-thread pack buffers, grown on demand and then reused. */
+    private static final class Workspace {
+        float[] packA = new float[0];
+        float[] packB = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        void ensure(int aFloats, int bFloats) {
+            if (packA.length < aFloats) packA = new float[aFloats];
+            if (packB.length < bFloats) packB = new float[bFloats];
+        }
+    }
+
+    /** One problem, already validated: C = alpha·op(A)·op(B) + beta·C with m, n >= 2, k >= 1. */
+    private record Problem(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                           float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float beta, float[] c, int cOff, int ldc) {}
+
+    static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float beta, float[] c, int cOff, int ldc) {
+        Problem pr = new Problem(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        int threads = (long) m * n * k < PARALLEL_MIN_MACS ? 1 : Parallel.threads();
+        int rowStrip = roundUp(m, MR), colStrip = roundUp(n, NR);
+        if (threads > 1) {
+            if (n >= m) colStrip = stripLength(n, NR, threads);
+            else rowStrip = stripLength(m, MR, threads);
+        }
+        int rowStrips = ceilDiv(m, rowStrip), colStrips = ceilDiv(n, colStrip);
+        int tasks = rowStrips * colStrips;
+        int rs = rowStrip, cs = colStrip;
+        if (tasks == 1) {
+            runStrip(pr, 0, m, 0, n, WORKSPACE.get());
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        // One range per thread; each pulls strips until none is left, so a thread slowed by
+        // other load on the machine simply takes fewer strips.
+        Parallel.forRange(Math.min(threads, tasks), 1, (s, e) -> {
+            Workspace ws = WORKSPACE.get();
+            for (int t; (t = next.getAndIncrement()) < tasks; ) {
+                int r0 = (t / colStrips) * rs, c0 = (t % colStrips) * cs;
+                runStrip(pr, r0, Math.min(m, r0 + rs), c0, Math.min(n, c0 + cs), ws);
+            }
+        });
+    }
+
+    /** Strip length (a multiple of unit) giving each thread one strip, or several if they stay wide. */
+    private static int stripLength(int len, int unit, int threads) {
+        int strips = threads * Math.max(1, len / (threads * MIN_STRIP * 3 / 2));
+        return roundUp(ceilDiv(len, strips), unit);
+    }
+
+    private static void runStrip(Problem p, int r0, int r1, int c0, int c1, Workspace ws) {
+        int kcMax = Math.min(KC, p.k);
+        ws.ensure(Math.min(MC, roundUp(r1 - r0, MR)) * kcMax, kcMax * Math.min(NC, roundUp(c1 - c0, NR)));
+        float[] packA = ws.packA, packB = ws.packB, tile = ws.tile;
+        for (int jc = c0; jc < c1; jc += NC) {
+            int nb = Math.min(NC, c1 - jc);
+            for (int pc = 0; pc < p.k; pc += KC) {
+                int kb = Math.min(KC, p.k - pc);
+                float beta = pc == 0 ? p.beta : 1f; // later k blocks accumulate onto the first
+                GemmPack.packB(p.transB, p.b, p.bOff, p.ldb, pc, kb, jc, nb, packB);
+                for (int ic = r0; ic < r1; ic += MC) {
+                    int mb = Math.min(MC, r1 - ic);
+                    GemmPack.packA(p.transA, p.a, p.aOff, p.lda, ic, mb, pc, kb, packA);
+                    for (int jr = 0; jr < nb; jr += NR) {
+                        int nr = Math.min(NR, nb - jr);
+                        int cCol = p.cOff + jc + jr;
+                        for (int ir = 0; ir < mb; ir += MR) {
+                            GemmMicroKernel.compute(kb, packA, ir * kb, packB, jr * kb, tile);
+                            GemmMicroKernel.merge(tile, p.c, cCol + (ic + ir) * p.ldc, p.ldc,
+                                    Math.min(MR, mb - ir), nr, p.alpha, beta);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static int roundUp(int x, int unit) {
+        return ceilDiv(x, unit) * unit;
+    }
+
+    static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+}
