@@ -18,7 +18,10 @@ final class KernelFixtures {
     /** One case: its parameters and its named float arrays. */
     record Case(String name, Map<String, String> params, Map<String, float[]> arrays) {
         int i(String key) { return Integer.parseInt(param(key)); }
-        double d(String key) { return Double.parseDouble(param(key)); }
+        double d(String key) {
+            String v = param(key);
+            return v.equals("nan") ? Double.NaN : Double.parseDouble(v);
+        }
         String s(String key) { return param(key); }
         boolean has(String key) { return params.containsKey(key); }
 
