@@ -1,0 +1,125 @@
+package dev.jllm.tensor.kernel;
+
+import dev.jllm.tensor.DType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Fused integer dot kernels for the two most used 32-element formats, decoding each block
+ * in registers straight from the weight storage (no buffer): Q8_0 (fp16 d, 32 int8) and
+ * Q4_0 (fp16 d, 16 bytes of nibbles; element j is the low nibble of byte j, element j+16
+ * its high nibble, both minus 8).
+ */
+final class MatVecFused {
+    private MatVecFused() {}
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
+    private static final boolean VECTOR = MatVecIntDot.VECTOR;
+
+    /** Q8_0: full-width short vectors. */
+    private static final VectorSpecies<Short> S = MatVecIntDot.S;
+    private static final VectorSpecies<Byte> BH = MatVecIntDot.BH;
+    private static final VectorSpecies<Float> F = MatVecIntDot.F;
+    private static final int L = S.length();
+
+    /** Q4_0 works per 16-element half block: at most 16 shorts per vector. */
+    private static final int BITS16 = Math.min(256, MatVecIntDot.S.vectorBitSize());
+    private static final VectorSpecies<Short> S16 = VectorSpecies.of(short.class, VectorShape.forBitSize(BITS16));
+    private static final VectorSpecies<Byte> B16 = VectorSpecies.of(byte.class, VectorShape.forBitSize(BITS16 / 2));
+    private static final VectorSpecies<Float> F16 = VectorSpecies.of(float.class, VectorShape.forBitSize(BITS16));
+    private static final int L16 = S16.length();
+
+    static boolean supports(DType t) {
+        return t == DType.Q8_0 || t == DType.Q4_0;
+    }
+
+    /** Dot of weight row {@code r} with token {@code t} of {@code x}. */
+    static float dot(MatVecWeight w, int r, MatVecInput x, int t) {
+        long off = w.rowOffset(r);
+        int nb = w.cols / 32;
+        int xo = t * w.cols, dOff = t * nb;
+        if (w.type == DType.Q8_0) {
+            return VECTOR ? q8Vector(w.seg, off, nb, x.q, xo, x.d, dOff) : q8Scalar(w.seg, off, nb, x.q, xo, x.d, dOff);
+        }
+        return VECTOR ? q4Vector(w.seg, off, nb, x.q, xo, x.d, dOff) : q4Scalar(w.seg, off, nb, x.q, xo, x.d, dOff);
+    }
+
+    private static float q8Scalar(MemorySegment w, long off, int nb, short[] xq, int xo, float[] dx, int dOff) {
+        float acc = 0;
+        for (int b = 0; b < nb; b++, off += 34) {
+            int s = 0;
+            for (int i = 0; i < 32; i++) s += w.get(I8, off + 2 + i) * xq[xo + 32 * b + i];
+            acc += MatVecDecoder.f16(w, off) * dx[dOff + b] * s;
+        }
+        return acc;
+    }
+
+    private static float q4Scalar(MemorySegment w, long off, int nb, short[] xq, int xo, float[] dx, int dOff) {
+        float acc = 0;
+        for (int b = 0; b < nb; b++, off += 18) {
+            int s = 0;
+            int xb = xo + 32 * b;
+            for (int j = 0; j < 16; j++) {
+                int v = w.get(I8, off + 2 + j) & 0xff;
+                s += ((v & 0x0f) - 8) * xq[xb + j] + ((v >>> 4) - 8) * xq[xb + j + 16];
+            }
+            acc += MatVecDecoder.f16(w, off) * dx[dOff + b] * s;
+        }
+        return acc;
+    }
+
+    private static float q8Vector(MemorySegment w, long off, int nb, short[] xq, int xo, float[] dx, int dOff) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++, off += 34) {
+            int xb = xo + 32 * b;
+            IntVector s = pairDot(w, off + 2, xq, xb);
+            for (int k = L; k < 32; k += L) s = s.add(pairDot(w, off + 2 + k, xq, xb + k));
+            float d = MatVecDecoder.f16(w, off) * dx[dOff + b];
+            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static IntVector pairDot(MemorySegment w, long off, short[] x, int xi) {
+        ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BH, w, off, LE).convertShape(VectorOperators.B2S, S, 0);
+        return pairSum(q.mul(ShortVector.fromArray(S, x, xi)).reinterpretAsInts());
+    }
+
+    /** Adds the two 16-bit halves of every 32-bit lane as signed values. */
+    private static IntVector pairSum(IntVector p) {
+        return p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(p.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    private static float q4Vector(MemorySegment w, long off, int nb, short[] xq, int xo, float[] dx, int dOff) {
+        FloatVector acc = FloatVector.zero(F16);
+        for (int b = 0; b < nb; b++, off += 18) {
+            int xb = xo + 32 * b;
+            IntVector s = null;
+            for (int k = 0; k < 16; k += L16) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B16, w, off + 2 + k, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+                ShortVector lo = v.and((short) 0x0f).sub((short) 8);
+                ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+                // |(q - 8) * x| <= 8 * 127, so the sum of the two products stays a short
+                ShortVector p = lo.mul(ShortVector.fromArray(S16, xq, xb + k))
+                        .add(hi.mul(ShortVector.fromArray(S16, xq, xb + 16 + k)));
+                IntVector ps = pairSum(p.reinterpretAsInts());
+                s = s == null ? ps : s.add(ps);
+            }
+            float d = MatVecDecoder.f16(w, off) * dx[dOff + b];
+            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.jllm.tensor.kernel;
+
+import dev.jllm.tensor.Parallel;
+import dev.jllm.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * {@code Y[m, rows] = X[m, cols] * W^T} for a weight of any dtype {@link MatVec} supports:
+ * batched prefill (hundreds of tokens) and batched decode (a few sequences).
+ *
+ * <p>Rows are processed in tiles of {@value #TILE}: the tile is decoded once (to int8 plus
+ * scales for quantized weights, to floats for F16/BF16) into a per-thread buffer that stays
+ * in cache, and every token is then dotted against it, so each weight block is read and
+ * decoded once per call instead of once per token. The per-token arithmetic is exactly
+ * that of {@link MatVec#matvec}: row t of Y equals the matvec of row t of X.
+ */
+public final class QuantMatMul {
+    private QuantMatMul() {}
+
+    /** Weight rows decoded together; x of one token is reused across them. */
+    static final int TILE = 8;
+
+    /**
+     * X is row-major at {@code x[xOff + t * cols + c]}, Y at {@code y[yOff + t * rows + r]},
+     * for tokens {@code t < m}.
+     */
+    public static void matmul(Tensor w, float[] x, int xOff, int m, float[] y, int yOff) {
+        MatVecWeight mw = MatVecWeight.of(w, "matmul");
+        if (m < 0) throw new IllegalArgumentException("matmul: negative token count m=" + m);
+        int rows = mw.rows, cols = mw.cols;
+        String shape = "(X [" + m + ", " + cols + "], weight " + Arrays.toString(w.shape()) + ", Y [" + m + ", " + rows + "])";
+        MatVecWeight.checkRange("matmul", "x", x, xOff, (long) m * cols, shape);
+        MatVecWeight.checkRange("matmul", "y", y, yOff, (long) m * rows, shape);
+        if (m == 0 || rows == 0) return;
+        if (cols == 0) {
+            Arrays.fill(y, yOff, yOff + m * rows, 0f);
+            return;
+        }
+        MatVecInput in = mw.type.isQuantized() ? MatVecInput.quantize(x, xOff, cols, m) : null;
+        int tiles = (rows + TILE - 1) / TILE;
+        if (tiles >= 2 * Parallel.threads() || m == 1) {
+            Parallel.forRange(tiles, (s, e) -> {
+                for (int tile = s; tile < e; tile++) {
+                    int r0 = tile * TILE;
+                    tile(mw, in, x, xOff, m, y, yOff, r0, Math.min(rows, r0 + TILE), 0, m);
+                }
+            });
+        } else {
+            // few rows, many tokens: split the tokens instead
+            Parallel.forRange(m, (s, e) -> {
+                for (int r0 = 0; r0 < rows; r0 += TILE) tile(mw, in, x, xOff, m, y, yOff, r0, Math.min(rows, r0 + TILE), s, e);
+            });
+        }
+    }
+
+    /** Rows [r0, r1) times tokens [t0, t1). */
+    private static void tile(MatVecWeight w, MatVecInput in, float[] x, int xOff, int m, float[] y, int yOff,
+                             int r0, int r1, int t0, int t1) {
+        int rows = w.rows, cols = w.cols, n = r1 - r0;
+        switch (w.type) {
+            case F32 -> {
+                for (int t = t0; t < t1; t++) {
+                    int xo = xOff + t * cols;
+                    for (int r = r0; r < r1; r++) {
+                        y[yOff + t * rows + r] = w.heap != null
+                                ? MatVecFloatDot.f32(w.heap, w.heapOff + r * w.heapStride, x, xo, cols)
+                                : MatVecFloatDot.f32(w.seg, w.rowOffset(r), x, xo, cols);
+                    }
+                }
+            }
+            case F16, BF16 -> {
+                MatVec.Scratch sc = MatVec.Scratch.get(cols, TILE);
+                boolean bf16 = w.type == dev.jllm.tensor.DType.BF16;
+                for (int i = 0; i < n; i++) MatVecFloatDot.widen(bf16, w.seg, w.rowOffset(r0 + i), sc.wide(i), cols);
+                for (int t = t0; t < t1; t++) {
+                    int xo = xOff + t * cols;
+                    for (int i = 0; i < n; i++) y[yOff + t * rows + r0 + i] = MatVecFloatDot.f32(sc.wide(i), 0, x, xo, cols);
+                }
+            }
+            default -> {
+                if (MatVecFused.supports(w.type) && t1 - t0 == 1) {
+                    for (int r = r0; r < r1; r++) y[yOff + t0 * rows + r] = MatVecFused.dot(w, r, in, t0);
+                    return;
+                }
+                MatVec.Scratch sc = MatVec.Scratch.get(cols, TILE);
+                int group = MatVecDecoder.group(w.type);
+                boolean hasMin = MatVecDecoder.hasMin(w.type);
+                for (int i = 0; i < n; i++) {
+                    MatVecDecoder.decode(w.type, w.seg, w.rowOffset(r0 + i), w.blocks(), sc.q[i], sc.scale[i], sc.min[i]);
+                }
+                for (int t = t0; t < t1; t++) {
+                    for (int i = 0; i < n; i++) {
+                        y[yOff + t * rows + r0 + i] = MatVecIntDot.dot(sc.q[i], sc.scale[i], sc.min[i], group, hasMin, in, t);
+                    }
+                }
+            }
+        }
+    }
+}
