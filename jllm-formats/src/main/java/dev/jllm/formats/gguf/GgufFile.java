@@ -9,6 +9,7 @@ import dev.jllm.tensor.DType;
 import dev.jllm.tensor.Tensor;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -327,6 +328,13 @@ public final class GgufFile implements WeightFile {
                     + ", which jllm cannot compute with (re-quantize it to a type jllm has, e.g. Q8_0 or Q4_K)");
         }
         return Tensor.wrap(mapped.segment().asSlice(dataOffset + t.offset(), t.byteSize()), dtype, t.shape());
+    }
+
+    /** The raw bytes of a tensor in the mapping, whatever its type (for copying files without decoding). */
+    public MemorySegment tensorBytes(String name) {
+        GgufTensorInfo t = infos.get(name);
+        if (t == null) throw new IllegalArgumentException(path() + ": no tensor named '" + name + "'");
+        return mapped.segment().asSlice(dataOffset + t.offset(), t.byteSize());
     }
 
     @Override
