@@ -29,7 +29,7 @@ final class GemmBlocked {
     static final int MR = GemmMicroKernel.MR;
     static final int NR = GemmMicroKernel.NR;
     /** Depth of a packed block (k direction). */
-    static final int KC = Math.max(1, Integer.getInteger("jllm.gemm.kc", 256));
+    static final int KC = Math.max(1, Integer.getInteger("jllm.gemm.kc", 512));
     /** Rows of a packed A block; a multiple of MR. */
     static final int MC = roundUp(Math.max(1, Integer.getInteger("jllm.gemm.mc", 96)), MR);
     /** Columns of a packed B block; a multiple of NR. */

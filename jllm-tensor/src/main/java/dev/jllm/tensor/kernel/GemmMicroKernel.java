@@ -8,12 +8,12 @@ import jdk.incubator.vector.VectorSpecies;
  * a packed A micro-panel ({@code kb} steps of MR floats) and a packed B micro-panel ({@code kb}
  * steps of NR floats), as in Goto/BLIS.
  *
- * <p>The vector tile is 6 rows × 2 vectors: 12 accumulators, two B loads and six A broadcasts
- * per step, which fits the 16 named vector registers of AVX2 as well as the 32 of AVX-512 with
- * room for the operands, so C2 keeps everything in registers. The scalar path ({@code
- * jllm.vectorBits=0}) uses a 4×4 tile of plain floats. The kernel writes its accumulators to a
- * small tile buffer; {@link #merge} then applies alpha and beta, so the hot loop never touches
- * C and edge tiles need no special kernel.
+ * <p>The vector tile is 12 rows × 2 vectors on hardware with 32 vector registers (AVX-512):
+ * 24 accumulators, two B loads and twelve A broadcasts per step, so each loaded B vector feeds
+ * 12 FMAs. Elsewhere it is 6 rows × 2 vectors (12 accumulators), which still fits 16
+ * registers. The scalar path ({@code jllm.vectorBits=0}) uses a 4×4 tile of plain floats.
+ * The kernel writes its accumulators to a small tile buffer; {@link #merge} then applies alpha
+ * and beta, so the hot loop never touches C and edge tiles need no kernel of their own.
  */
 final class GemmMicroKernel {
     private GemmMicroKernel() {}
@@ -21,60 +21,151 @@ final class GemmMicroKernel {
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = Simd.LANES;
 
+    /**
+     * 24 accumulators need the 32 vector registers of AVX-512 hardware; with 16 (AVX2) a
+     * 12-row tile would spill. The forced 128-bit width (a test mode on such hardware) takes
+     * the 6-row tile too, so the width-matrix tests cover both kernels.
+     */
+    private static final boolean TALL = Simd.BITS >= 256 && Simd.hardwareBits() >= 512;
+
     /** Rows of C per tile. */
-    static final int MR = Simd.SCALAR ? 4 : 6;
+    static final int MR = Simd.SCALAR ? 4 : TALL ? 12 : 6;
     /** Columns of C per tile. */
     static final int NR = Simd.SCALAR ? 4 : 2 * L;
 
     /** tile[r*NR + c] = sum_p ap[ai + p*MR + r] * bp[bi + p*NR + c] for the full MR×NR tile. */
     static void compute(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {
         if (Simd.SCALAR) scalar4x4(kb, ap, ai, bp, bi, tile);
+        else if (TALL) vector12x2(kb, ap, ai, bp, bi, tile);
         else vector6x2(kb, ap, ai, bp, bi, tile);
     }
 
     private static void vector6x2(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {
-        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
+        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
+        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
         for (int p = 0; p < kb; p++) {
             int ao = ai + p * 6;
             int bo = bi + p * (2 * L);
-            FloatVector b0 = FloatVector.fromArray(F, bp, bo);
-            FloatVector b1 = FloatVector.fromArray(F, bp, bo + L);
-            FloatVector a = FloatVector.broadcast(F, ap[ao]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
+            FloatVector b0 = FloatVector.fromArray(F, bp, bo + 0 * L);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bo + 1 * L);
+            FloatVector a;
+            a = FloatVector.broadcast(F, ap[ao + 0]);
+            c0_0 = a.fma(b0, c0_0);
+            c0_1 = a.fma(b1, c0_1);
             a = FloatVector.broadcast(F, ap[ao + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
+            c1_0 = a.fma(b0, c1_0);
+            c1_1 = a.fma(b1, c1_1);
             a = FloatVector.broadcast(F, ap[ao + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
+            c2_0 = a.fma(b0, c2_0);
+            c2_1 = a.fma(b1, c2_1);
             a = FloatVector.broadcast(F, ap[ao + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
+            c3_0 = a.fma(b0, c3_0);
+            c3_1 = a.fma(b1, c3_1);
             a = FloatVector.broadcast(F, ap[ao + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
+            c4_0 = a.fma(b0, c4_0);
+            c4_1 = a.fma(b1, c4_1);
             a = FloatVector.broadcast(F, ap[ao + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
+            c5_0 = a.fma(b0, c5_0);
+            c5_1 = a.fma(b1, c5_1);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, 2 * L);
-        c11.intoArray(tile, 3 * L);
-        c20.intoArray(tile, 4 * L);
-        c21.intoArray(tile, 5 * L);
-        c30.intoArray(tile, 6 * L);
-        c31.intoArray(tile, 7 * L);
-        c40.intoArray(tile, 8 * L);
-        c41.intoArray(tile, 9 * L);
-        c50.intoArray(tile, 10 * L);
-        c51.intoArray(tile, 11 * L);
+        c0_0.intoArray(tile, 0 * L);
+        c0_1.intoArray(tile, 1 * L);
+        c1_0.intoArray(tile, 2 * L);
+        c1_1.intoArray(tile, 3 * L);
+        c2_0.intoArray(tile, 4 * L);
+        c2_1.intoArray(tile, 5 * L);
+        c3_0.intoArray(tile, 6 * L);
+        c3_1.intoArray(tile, 7 * L);
+        c4_0.intoArray(tile, 8 * L);
+        c4_1.intoArray(tile, 9 * L);
+        c5_0.intoArray(tile, 10 * L);
+        c5_1.intoArray(tile, 11 * L);
+    }
+
+    private static void vector12x2(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
+        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
+        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
+        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
+        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
+        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
+        FloatVector c6_0 = FloatVector.zero(F), c6_1 = FloatVector.zero(F);
+        FloatVector c7_0 = FloatVector.zero(F), c7_1 = FloatVector.zero(F);
+        FloatVector c8_0 = FloatVector.zero(F), c8_1 = FloatVector.zero(F);
+        FloatVector c9_0 = FloatVector.zero(F), c9_1 = FloatVector.zero(F);
+        FloatVector c10_0 = FloatVector.zero(F), c10_1 = FloatVector.zero(F);
+        FloatVector c11_0 = FloatVector.zero(F), c11_1 = FloatVector.zero(F);
+        for (int p = 0; p < kb; p++) {
+            int ao = ai + p * 12;
+            int bo = bi + p * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(F, bp, bo + 0 * L);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bo + 1 * L);
+            FloatVector a;
+            a = FloatVector.broadcast(F, ap[ao + 0]);
+            c0_0 = a.fma(b0, c0_0);
+            c0_1 = a.fma(b1, c0_1);
+            a = FloatVector.broadcast(F, ap[ao + 1]);
+            c1_0 = a.fma(b0, c1_0);
+            c1_1 = a.fma(b1, c1_1);
+            a = FloatVector.broadcast(F, ap[ao + 2]);
+            c2_0 = a.fma(b0, c2_0);
+            c2_1 = a.fma(b1, c2_1);
+            a = FloatVector.broadcast(F, ap[ao + 3]);
+            c3_0 = a.fma(b0, c3_0);
+            c3_1 = a.fma(b1, c3_1);
+            a = FloatVector.broadcast(F, ap[ao + 4]);
+            c4_0 = a.fma(b0, c4_0);
+            c4_1 = a.fma(b1, c4_1);
+            a = FloatVector.broadcast(F, ap[ao + 5]);
+            c5_0 = a.fma(b0, c5_0);
+            c5_1 = a.fma(b1, c5_1);
+            a = FloatVector.broadcast(F, ap[ao + 6]);
+            c6_0 = a.fma(b0, c6_0);
+            c6_1 = a.fma(b1, c6_1);
+            a = FloatVector.broadcast(F, ap[ao + 7]);
+            c7_0 = a.fma(b0, c7_0);
+            c7_1 = a.fma(b1, c7_1);
+            a = FloatVector.broadcast(F, ap[ao + 8]);
+            c8_0 = a.fma(b0, c8_0);
+            c8_1 = a.fma(b1, c8_1);
+            a = FloatVector.broadcast(F, ap[ao + 9]);
+            c9_0 = a.fma(b0, c9_0);
+            c9_1 = a.fma(b1, c9_1);
+            a = FloatVector.broadcast(F, ap[ao + 10]);
+            c10_0 = a.fma(b0, c10_0);
+            c10_1 = a.fma(b1, c10_1);
+            a = FloatVector.broadcast(F, ap[ao + 11]);
+            c11_0 = a.fma(b0, c11_0);
+            c11_1 = a.fma(b1, c11_1);
+        }
+        c0_0.intoArray(tile, 0 * L);
+        c0_1.intoArray(tile, 1 * L);
+        c1_0.intoArray(tile, 2 * L);
+        c1_1.intoArray(tile, 3 * L);
+        c2_0.intoArray(tile, 4 * L);
+        c2_1.intoArray(tile, 5 * L);
+        c3_0.intoArray(tile, 6 * L);
+        c3_1.intoArray(tile, 7 * L);
+        c4_0.intoArray(tile, 8 * L);
+        c4_1.intoArray(tile, 9 * L);
+        c5_0.intoArray(tile, 10 * L);
+        c5_1.intoArray(tile, 11 * L);
+        c6_0.intoArray(tile, 12 * L);
+        c6_1.intoArray(tile, 13 * L);
+        c7_0.intoArray(tile, 14 * L);
+        c7_1.intoArray(tile, 15 * L);
+        c8_0.intoArray(tile, 16 * L);
+        c8_1.intoArray(tile, 17 * L);
+        c9_0.intoArray(tile, 18 * L);
+        c9_1.intoArray(tile, 19 * L);
+        c10_0.intoArray(tile, 20 * L);
+        c10_1.intoArray(tile, 21 * L);
+        c11_0.intoArray(tile, 22 * L);
+        c11_1.intoArray(tile, 23 * L);
     }
 
     private static void scalar4x4(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {

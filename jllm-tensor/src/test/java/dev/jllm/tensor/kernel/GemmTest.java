@@ -105,7 +105,7 @@ class GemmTest {
 
     @Test
     void sizesAcrossBlockBoundaries() {
-        // 257 > KC and > MC; the long sides exercise several column/row strips and the NC loop.
+        // 257 > MC, 520 > KC; the long sides exercise several column/row strips and the NC loop.
         int[][] shapes = {{257, 33, 100}, {1, 257, 257}, {257, 1, 64}, {64, 257, 7}, {100, 100, 257},
                 {257, 257, 257}, {8, 3100, 16}, {3100, 8, 16}, {2, 1500, 300}, {200, 1100, 520}};
         SplittableRandom rnd = new SplittableRandom(11);
