@@ -87,15 +87,16 @@ public record HfConfig(List<String> architectures, String modelType, int hiddenS
             moe = new MoeConfig(experts, requiredInt(c, "num_experts_per_tok"), intOrNull(c, "moe_intermediate_size"),
                     intOrNull(c, "n_shared_experts"), intOrNull(c, "n_routed_experts"), dblOrNull(c, "routed_scaling_factor"),
                     intOrNull(c, "first_k_dense_replace"), text(c, "scoring_func", null), text(c, "topk_method", null),
-                    c.has("norm_topk_prob") ? c.get("norm_topk_prob").asBoolean() : null);
+                    c.hasNonNull("norm_topk_prob") ? Boolean.valueOf(c.get("norm_topk_prob").asBoolean()) : null);
         }
         MlaConfig mla = null;
         if (intOrNull(c, "kv_lora_rank") != null) {
             mla = new MlaConfig(requiredInt(c, "kv_lora_rank"), intOrNull(c, "q_lora_rank"), requiredInt(c, "qk_rope_head_dim"),
                     requiredInt(c, "qk_nope_head_dim"), requiredInt(c, "v_head_dim"));
         }
-        Boolean tie = root.has("tie_word_embeddings") ? root.get("tie_word_embeddings").asBoolean()
-                : c.has("tie_word_embeddings") ? c.get("tie_word_embeddings").asBoolean() : null;
+        Boolean tie = null;
+        if (root.hasNonNull("tie_word_embeddings")) tie = root.get("tie_word_embeddings").asBoolean();
+        else if (c.hasNonNull("tie_word_embeddings")) tie = c.get("tie_word_embeddings").asBoolean();
         return new HfConfig(List.copyOf(arch), modelType, hidden, firstInt(c, "intermediate_size", "n_inner", "ffn_dim", "d_ff"),
                 layers, heads, kvHeads, headDim, theta, scaling, dblOrNull(c, "rms_norm_eps"),
                 firstDbl(c, "layer_norm_eps", "layer_norm_epsilon"), intOrNull(c, "vocab_size"),
