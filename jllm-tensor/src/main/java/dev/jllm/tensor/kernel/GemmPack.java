@@ -8,6 +8,12 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link GemmMicroKernel} streams through, zero-padding ragged edges so the kernel always
  * computes full tiles. Packing is where the transposes are absorbed: after it, all four
  * trans combinations run the same kernel.
+ *
+ * <p>Loop orders were chosen by measurement. Transposing copies (a panel row gathered from a
+ * storage column) work in short runs of {@link #RUN} steps so the panel lines they scatter
+ * into stay in L1. Packing A stored transposed reads each storage row once across all panels
+ * it feeds: walking it panel by panel would revisit rows a power of two apart, which share L1
+ * sets, and miss every time.
  */
 final class GemmPack {
     private GemmPack() {}
@@ -16,33 +22,43 @@ final class GemmPack {
     private static final int L = Simd.LANES;
     private static final int MR = GemmMicroKernel.MR;
     private static final int NR = GemmMicroKernel.NR;
+    /** Steps along k per transposing pass. */
+    private static final int RUN = 64;
 
     /**
      * Packs rows [i0, i0+mb) × columns [p0, p0+kb) of op(A) as panels of MR rows: element
      * (ir+r, p) goes to {@code dst[ir*kb + p*MR + r]}.
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mb, int p0, int kb, float[] dst) {
+        if (transA) {
+            // op(A)(i, p) = a[aOff + p*lda + i]: row p of storage holds step p of every panel.
+            for (int p = 0; p < kb; p++) {
+                int s = aOff + (p0 + p) * lda + i0;
+                for (int ir = 0; ir < mb; ir += MR) {
+                    int mr = Math.min(MR, mb - ir);
+                    int o = ir * kb + p * MR;
+                    if (mr == MR) System.arraycopy(a, s + ir, dst, o, MR);
+                    else {
+                        for (int r = 0; r < mr; r++) dst[o + r] = a[s + ir + r];
+                        for (int r = mr; r < MR; r++) dst[o + r] = 0f;
+                    }
+                }
+            }
+            return;
+        }
+        // op(A)(i, p) = a[aOff + i*lda + p]: each panel row is a contiguous run along p.
         for (int ir = 0; ir < mb; ir += MR) {
             int mr = Math.min(MR, mb - ir);
             int d = ir * kb;
-            if (!transA) {
-                // op(A)(i, p) = a[aOff + i*lda + p]: each panel row is a contiguous run along p.
-                int src = aOff + (i0 + ir) * lda + p0;
+            int src = aOff + (i0 + ir) * lda + p0;
+            for (int q0 = 0; q0 < kb; q0 += RUN) {
+                int q1 = Math.min(kb, q0 + RUN);
                 for (int r = 0; r < mr; r++) {
                     int s = src + r * lda;
-                    for (int p = 0; p < kb; p++) dst[d + p * MR + r] = a[s + p];
+                    for (int p = q0; p < q1; p++) dst[d + p * MR + r] = a[s + p];
                 }
                 for (int r = mr; r < MR; r++) {
-                    for (int p = 0; p < kb; p++) dst[d + p * MR + r] = 0f;
-                }
-            } else {
-                // op(A)(i, p) = a[aOff + p*lda + i]: each step p is a contiguous run of mr rows.
-                int src = aOff + p0 * lda + i0 + ir;
-                for (int p = 0; p < kb; p++) {
-                    int s = src + p * lda;
-                    int o = d + p * MR;
-                    for (int r = 0; r < mr; r++) dst[o + r] = a[s + r];
-                    for (int r = mr; r < MR; r++) dst[o + r] = 0f;
+                    for (int p = q0; p < q1; p++) dst[d + p * MR + r] = 0f;
                 }
             }
         }
@@ -53,35 +69,38 @@ final class GemmPack {
      * (p, jr+j) goes to {@code dst[jr*kb + p*NR + j]}.
      */
     static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kb, int j0, int nb, float[] dst) {
-        for (int jr = 0; jr < nb; jr += NR) {
-            int nr = Math.min(NR, nb - jr);
-            int d = jr * kb;
-            if (!transB) {
-                // op(B)(p, j) = b[bOff + p*ldb + j]: each step p copies a contiguous run of nr columns.
+        if (!transB) {
+            // op(B)(p, j) = b[bOff + p*ldb + j]: each step p copies a contiguous run of nr columns.
+            for (int jr = 0; jr < nb; jr += NR) {
+                int nr = Math.min(NR, nb - jr);
+                int d = jr * kb;
                 int src = bOff + p0 * ldb + j0 + jr;
-                if (nr == NR && !Simd.SCALAR) {
-                    for (int p = 0; p < kb; p++) {
-                        int s = src + p * ldb;
-                        int o = d + p * NR;
+                for (int p = 0; p < kb; p++) {
+                    int s = src + p * ldb;
+                    int o = d + p * NR;
+                    if (nr == NR && !Simd.SCALAR) {
                         for (int q = 0; q < NR; q += L) FloatVector.fromArray(F, b, s + q).intoArray(dst, o + q);
-                    }
-                } else {
-                    for (int p = 0; p < kb; p++) {
-                        int s = src + p * ldb;
-                        int o = d + p * NR;
+                    } else {
                         for (int j = 0; j < nr; j++) dst[o + j] = b[s + j];
                         for (int j = nr; j < NR; j++) dst[o + j] = 0f;
                     }
                 }
-            } else {
-                // op(B)(p, j) = b[bOff + j*ldb + p]: each panel column is a contiguous run along p.
-                int src = bOff + (j0 + jr) * ldb + p0;
+            }
+            return;
+        }
+        // op(B)(p, j) = b[bOff + j*ldb + p]: each panel column is a contiguous run along p.
+        for (int jr = 0; jr < nb; jr += NR) {
+            int nr = Math.min(NR, nb - jr);
+            int d = jr * kb;
+            int src = bOff + (j0 + jr) * ldb + p0;
+            for (int q0 = 0; q0 < kb; q0 += RUN) {
+                int q1 = Math.min(kb, q0 + RUN);
                 for (int j = 0; j < nr; j++) {
                     int s = src + j * ldb;
-                    for (int p = 0; p < kb; p++) dst[d + p * NR + j] = b[s + p];
+                    for (int p = q0; p < q1; p++) dst[d + p * NR + j] = b[s + p];
                 }
                 for (int j = nr; j < NR; j++) {
-                    for (int p = 0; p < kb; p++) dst[d + p * NR + j] = 0f;
+                    for (int p = q0; p < q1; p++) dst[d + p * NR + j] = 0f;
                 }
             }
         }
