@@ -168,6 +168,8 @@ def rope_tables():
     add("plain_partial_24", {"kind": "plain", "dim": 24, "theta": 10000.0}, inv_freq_default(10000.0, 24))
     add("linear_128_f4", {"kind": "linear", "dim": 128, "theta": 10000.0, "factor": 4.0},
         inv_freq_linear(10000.0, 128, 4.0))
+    add("ntk_128_f4", {"kind": "ntk", "dim": 128, "theta": 10000.0, "factor": 4.0},
+        inv_freq_default(10000.0 * 4.0 ** (128 / 126), 128))  # static NTK-aware: base * factor^(d/(d-2))
     add("dynamic_128", {"kind": "dynamic", "dim": 128, "theta": 10000.0, "factor": 2.0, "max_pos": 2048,
                         "seq_len": 5000}, inv_freq_dynamic(10000.0, 128, 2.0, 2048, 5000))
     add("dynamic_128_short", {"kind": "dynamic", "dim": 128, "theta": 10000.0, "factor": 2.0, "max_pos": 2048,

@@ -5,7 +5,8 @@ package dev.jllm.tensor.kernel;
  * attention factor (YaRN's mscale) that multiplies cos and sin.
  *
  * <p>The factories reproduce Hugging Face transformers' rope init functions
- * ({@code modeling_rope_utils.py}: default, linear, dynamic, llama3, yarn), including their
+ * ({@code modeling_rope_utils.py}: default, linear, dynamic, llama3, yarn; plus the static
+ * NTK-aware base change), including their
  * float32 rounding of the exponent {@code i/dim} and of {@code base^(i/dim)}, so the tables
  * match HF's {@code inv_freq} buffers to a float ulp or two. Any other scheme (LongRoPE,
  * learned factors) can be supplied through {@link #of}.
@@ -42,11 +43,22 @@ public final class RopeFrequencies {
     }
 
     /**
+     * Static NTK-aware scaling: the base raised to {@code theta * factor^(d/(d-2))}, which
+     * stretches the lowest frequency by {@code factor} while leaving the highest almost as is.
+     */
+    public static RopeFrequencies ntk(int rotaryDims, double theta, double factor) {
+        checkFactor(factor);
+        if (rotaryDims <= 2) throw new IllegalArgumentException("NTK scaling needs more than 2 rotary dimensions, got " + rotaryDims);
+        return new RopeFrequencies(baseInverse(rotaryDims, theta * Math.pow(factor, rotaryDims / (rotaryDims - 2.0))), 1f);
+    }
+
+    /**
      * Dynamic NTK ("dynamic" rope_type): the base grows once {@code seqLen} exceeds
      * {@code maxPositions}: {@code theta * (factor*seqLen/maxPositions - (factor-1))^(d/(d-2))}.
      */
     public static RopeFrequencies dynamicNtk(int rotaryDims, double theta, double factor, int maxPositions, int seqLen) {
         checkFactor(factor);
+        if (rotaryDims <= 2) throw new IllegalArgumentException("NTK scaling needs more than 2 rotary dimensions, got " + rotaryDims);
         KernelArgs.positive("maxPositions", maxPositions);
         double len = Math.max(seqLen, maxPositions);
         double base = theta * Math.pow(factor * len / maxPositions - (factor - 1), rotaryDims / (rotaryDims - 2.0));

@@ -17,6 +17,7 @@ class RopeFrequenciesTest {
             RopeFrequencies f = switch (c.s("kind")) {
                 case "plain" -> RopeFrequencies.plain(dim, theta);
                 case "linear" -> RopeFrequencies.linear(dim, theta, c.d("factor"));
+                case "ntk" -> RopeFrequencies.ntk(dim, theta, c.d("factor"));
                 case "dynamic" -> RopeFrequencies.dynamicNtk(dim, theta, c.d("factor"), c.i("max_pos"), c.i("seq_len"));
                 case "llama3" -> RopeFrequencies.llama3(dim, theta, c.d("factor"), c.d("low"), c.d("high"), c.i("original"));
                 case "yarn" -> RopeFrequencies.yarn(dim, theta, new RopeFrequencies.Yarn(c.d("factor"), c.i("original"),
@@ -33,7 +34,7 @@ class RopeFrequenciesTest {
                     .isCloseTo(c.d("attention"), offset(1e-6));
             checked++;
         }
-        assertThat(checked).isGreaterThanOrEqualTo(15);
+        assertThat(checked).isGreaterThanOrEqualTo(16);
     }
 
     @Test
