@@ -28,7 +28,7 @@ public final class MachinePeak {
 
     /** Sums a {@code bytes}-long native buffer on all kernel threads; also a triad a = b + s*c. */
     public static Bandwidth bandwidth(long bytes) {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment buf = arena.allocate(bytes, 64);
             long floats = bytes / 4;
             int chunks = 1024;
