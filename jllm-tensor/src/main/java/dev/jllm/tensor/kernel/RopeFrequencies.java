@@ -97,6 +97,9 @@ public final class RopeFrequencies {
      * YaRN parameters as HF reads them from {@code rope_scaling}. Zero means "absent" for
      * betaFast/betaSlow (HF's defaults 32 and 1 apply) and for mscale/mscaleAllDim; NaN means an
      * absent attentionFactor (then derived from factor and the mscales as HF does).
+     * {@code factor} is used as given, as current transformers does (a few 4.5x releases
+     * replaced it by max_position_embeddings / original_max_position_embeddings when the
+     * latter was set; pass that ratio to reproduce them).
      */
     public record Yarn(double factor, int originalMaxPositions, double betaFast, double betaSlow,
                        double mscale, double mscaleAllDim, double attentionFactor, boolean truncate) {
