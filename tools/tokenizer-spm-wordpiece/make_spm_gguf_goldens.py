@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Goldens for the GGUF (SentencePiece, score-driven) path of jllm's SentencePieceBpe.
+
+Independent reference: Google's sentencepiece (Debian package python3-sentencepiece).
+1. Writes texts.json: Brown Corpus paragraphs (data/brown.jsonl.gz) plus edge_cases.json.
+2. Trains a small SentencePiece BPE model (byte fallback, identity normalization, spaces kept,
+   dummy prefix on) on other Brown paragraphs.
+3. Exports its pieces/scores/types the way a GGUF file stores them (tokenizer.ggml.*) and the
+   ids sentencepiece itself produces.
+
+llama.cpp cuts user-defined (and, with special parsing, control/unknown) tokens out of the
+text first and gives every remaining fragment its own leading space; the expected ids are
+therefore sentencepiece's encoding of each fragment, concatenated with the matched token ids.
+
+Usage: /usr/bin/python3 make_spm_gguf_goldens.py   (from this directory)
+"""
+import gzip, json, os, tempfile
+import sentencepiece as spm
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
+OUT = os.path.join(ROOT, 'jllm-tokenizer', 'src', 'test', 'resources', 'spm')
+USER_DEFINED = ['<tool>', '@@']
+CONTROL = ['<ctl>']
+
+
+def brown_docs():
+    with gzip.open(os.path.join(ROOT, 'data', 'brown.jsonl.gz'), 'rt', encoding='utf-8') as f:
+        return [json.loads(line)['text'] for line in f]
+
+
+def make_texts(docs):
+    texts = []
+    for i, doc in enumerate(docs):
+        paras = [p for p in doc.split('\n\n') if p.strip()]
+        if i % 2 == 0:
+            texts.append(paras[0])
+        if i % 25 == 0:
+            texts.append('\n\n'.join(paras[1:4]))
+    with open(os.path.join(HERE, 'edge_cases.json'), encoding='utf-8') as f:
+        texts += json.load(f)
+    return texts
+
+
+def train(docs, workdir):
+    corpus = os.path.join(workdir, 'train.txt')
+    with open(corpus, 'w', encoding='utf-8') as f:
+        for i, doc in enumerate(docs):
+            if i % 2 == 1:
+                for p in doc.split('\n\n'):
+                    p = p.replace('\n', ' ').strip()
+                    if p:
+                        f.write(p + '\n')
+    prefix = os.path.join(workdir, 'm')
+    spm.SentencePieceTrainer.train(
+        input=corpus, model_prefix=prefix, model_type='bpe', vocab_size=3000,
+        byte_fallback=True, normalization_rule_name='identity', remove_extra_whitespaces=False,
+        add_dummy_prefix=True, split_digits=True, character_coverage=0.9995,
+        user_defined_symbols=USER_DEFINED, control_symbols=CONTROL,
+        unk_id=0, bos_id=1, eos_id=2, pad_id=-1, num_threads=1, minloglevel=2)
+    return spm.SentencePieceProcessor(model_file=prefix + '.model')
+
+
+def token_type(sp, i):
+    if sp.is_unknown(i): return 2
+    if sp.is_control(i): return 3
+    if sp.is_unused(i): return 5
+    if sp.is_byte(i): return 6
+    if sp.id_to_piece(i) in USER_DEFINED: return 4
+    return 1
+
+
+def split_specials(text, specials):
+    """Leftmost-longest split of text around the given (piece, id) list."""
+    parts, start, i = [], 0, 0
+    while i < len(text):
+        best = None
+        for piece, pid in specials:
+            if text.startswith(piece, i) and (best is None or len(piece) > len(best[0])):
+                best = (piece, pid)
+        if best is None:
+            i += 1
+            continue
+        if i > start:
+            parts.append(text[start:i])
+        parts.append(best[1])
+        i += len(best[0])
+        start = i
+    if start < len(text):
+        parts.append(text[start:])
+    return parts
+
+
+def encode_llama(sp, text, specials):
+    ids = []
+    for part in split_specials(text, specials):
+        if isinstance(part, int):
+            ids.append(part)
+        else:
+            ids += sp.encode(part)
+    return ids
+
+
+def main():
+    docs = brown_docs()
+    texts = make_texts(docs)
+    with open(os.path.join(HERE, 'texts.json'), 'w', encoding='utf-8') as f:
+        json.dump(texts, f, ensure_ascii=True, indent=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        sp = train(docs, tmp)
+    n = sp.get_piece_size()
+    types = [token_type(sp, i) for i in range(n)]
+    user = [(sp.id_to_piece(i), i) for i in range(n) if types[i] == 4]
+    special = user + [(sp.id_to_piece(i), i) for i in range(n) if types[i] in (2, 3)]
+    cases = []
+    for t in texts:
+        plain = encode_llama(sp, t, user)
+        cases.append({
+            'text': t,
+            'ids': plain,
+            'ids_parse_special': encode_llama(sp, t, special),
+            'sp_encode': sp.encode(t),
+            'decoded': sp.decode(plain),
+        })
+    fixture = {
+        'source': 'sentencepiece %s BPE trained on Brown Corpus paragraphs by make_spm_gguf_goldens.py' % spm.__version__,
+        'gguf': {
+            'tokenizer.ggml.model': 'llama',
+            'tokenizer.ggml.tokens': [sp.id_to_piece(i) for i in range(n)],
+            'tokenizer.ggml.scores': [sp.get_score(i) for i in range(n)],
+            'tokenizer.ggml.token_type': types,
+            'tokenizer.ggml.bos_token_id': sp.bos_id(),
+            'tokenizer.ggml.eos_token_id': sp.eos_id(),
+            'tokenizer.ggml.unknown_token_id': sp.unk_id(),
+            'tokenizer.ggml.add_bos_token': True,
+            'tokenizer.ggml.add_eos_token': False,
+            'tokenizer.ggml.add_space_prefix': True,
+        },
+        'cases': cases,
+    }
+    os.makedirs(OUT, exist_ok=True)
+    with gzip.open(os.path.join(OUT, 'spm-bpe-brown-goldens.json.gz'), 'wt', encoding='utf-8', compresslevel=9) as f:
+        json.dump(fixture, f, ensure_ascii=True)
+    print('texts', len(texts), 'vocab', n, 'types', {k: types.count(k) for k in set(types)})
+
+
+if __name__ == '__main__':
+    main()
