@@ -381,8 +381,10 @@ public final class OnnxInitializers implements WeightFile {
         MemorySegment out = Arena.ofAuto().allocate(Math.max(1, i.byteSize()), 8);
         long count = 0;
         for (Chunk c : i.chunks()) {
-            if (c.field() == 6 || c.field() == 9) {
-                throw new OnnxFormatException(path(), c.pos(), "initializer '" + i.name() + "' mixes data fields");
+            if (!fieldHolds(c, d)) {
+                throw new OnnxFormatException(path(), c.pos(), "initializer '" + i.name() + "' of type " + i.type()
+                        + " has its values in TensorProto field " + c.field() + " (wire type " + c.wireType()
+                        + "), which cannot hold that type");
             }
             CodedInputStream in = CodedInputStream.newInstance(new SegmentInputStream(mapped.segment().asSlice(c.pos(), c.len())), 4096);
             while (!in.isAtEnd()) {
@@ -403,6 +405,19 @@ public final class OnnxInitializers implements WeightFile {
         return Tensor.wrap(out.asSlice(0, i.byteSize()), d, i.shape());
     }
 
+    /** Which TensorProto data field may carry which type, and with which wire types (packed or not). */
+    private static boolean fieldHolds(Chunk c, DType d) {
+        boolean packed = c.wireType() == WireFormat.WIRETYPE_LENGTH_DELIMITED;
+        return switch (c.field()) {
+            case 4 -> d == DType.F32 && (packed || c.wireType() == WireFormat.WIRETYPE_FIXED32);
+            case 10 -> d == DType.F64 && (packed || c.wireType() == WireFormat.WIRETYPE_FIXED64);
+            case 7 -> d == DType.I64 && (packed || c.wireType() == WireFormat.WIRETYPE_VARINT);
+            case 5 -> (d == DType.I32 || d == DType.I16 || d == DType.F16 || d == DType.BF16 || d == DType.I8
+                    || d == DType.U8 || d == DType.BOOL) && (packed || c.wireType() == WireFormat.WIRETYPE_VARINT);
+            default -> false;
+        };
+    }
+
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -411,7 +426,7 @@ public final class OnnxInitializers implements WeightFile {
         switch (field) {
             case 4 -> out.setAtIndex(I32, idx, Float.floatToRawIntBits(in.readFloat()));
             case 10 -> out.setAtIndex(I64, idx, Double.doubleToRawLongBits(in.readDouble()));
-            case 7, 11 -> out.setAtIndex(I64, idx, in.readRawVarint64());
+            case 7 -> out.setAtIndex(I64, idx, in.readRawVarint64());
             case 5 -> {
                 // int32_data carries INT32 and every narrower type, one value per varint.
                 int v = in.readInt32();
@@ -423,9 +438,6 @@ public final class OnnxInitializers implements WeightFile {
                 }
             }
             default -> throw new IOException("unexpected data field " + field);
-        }
-        if ((field == 4 && d != DType.F32) || (field == 10 && d != DType.F64) || ((field == 7 || field == 11) && d != DType.I64)) {
-            throw new IOException("data field " + field + " does not hold " + d);
         }
     }
 

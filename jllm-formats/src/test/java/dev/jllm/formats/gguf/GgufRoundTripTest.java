@@ -20,10 +20,10 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class GgufRoundTripTest {
+public class GgufRoundTripTest {
     @TempDir Path dir;
 
-    static Map<String, GgufValue> everyType() {
+    public static Map<String, GgufValue> everyType() {
         Map<String, GgufValue> m = new LinkedHashMap<>();
         m.put("general.architecture", GgufValue.string("llama"));
         m.put("u8", GgufValue.uint8(255));
