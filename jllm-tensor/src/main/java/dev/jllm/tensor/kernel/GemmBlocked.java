@@ -28,8 +28,7 @@ final class GemmBlocked {
 
     static final int MR = GemmMicroKernel.MR;
     static final int NR = GemmMicroKernel.NR;
-    /** Depth of a packed block (k direction). */
-    static final int KC = Math.max(1, Integer.getInteger("jllm.gemm.kc", 512));
+    static final int KC = GemmMicroKernel.KC;
     /** Rows of a packed A block; a multiple of MR. */
     static final int MC = roundUp(Math.max(1, Integer.getInteger("jllm.gemm.mc", 96)), MR);
     /** Columns of a packed B block; a multiple of NR. */
@@ -95,7 +94,8 @@ final class GemmBlocked {
 
     private static void runStrip(Problem p, int r0, int r1, int c0, int c1, Workspace ws) {
         int kcMax = Math.min(KC, p.k);
-        ws.ensure(Math.min(MC, roundUp(r1 - r0, MR)) * kcMax, kcMax * Math.min(NC, roundUp(c1 - c0, NR)));
+        boolean aRows = !p.transA; // see GemmPack.packA
+        ws.ensure(Math.min(MC, roundUp(r1 - r0, MR)) * (aRows ? KC : kcMax), kcMax * Math.min(NC, roundUp(c1 - c0, NR)));
         float[] packA = ws.packA, packB = ws.packB, tile = ws.tile;
         for (int jc = c0; jc < c1; jc += NC) {
             int nb = Math.min(NC, c1 - jc);
@@ -110,7 +110,7 @@ final class GemmBlocked {
                         int nr = Math.min(NR, nb - jr);
                         int cCol = p.cOff + jc + jr;
                         for (int ir = 0; ir < mb; ir += MR) {
-                            GemmMicroKernel.compute(kb, packA, ir * kb, packB, jr * kb, tile);
+                            GemmMicroKernel.compute(kb, packA, ir * (aRows ? KC : kb), aRows, packB, jr * kb, tile);
                             GemmMicroKernel.merge(tile, p.c, cCol + (ic + ir) * p.ldc, p.ldc,
                                     Math.min(MR, mb - ir), nr, p.alpha, beta);
                         }

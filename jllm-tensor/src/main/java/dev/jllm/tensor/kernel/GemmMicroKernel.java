@@ -32,158 +32,303 @@ final class GemmMicroKernel {
     static final int MR = Simd.SCALAR ? 4 : TALL ? 12 : 6;
     /** Columns of C per tile. */
     static final int NR = Simd.SCALAR ? 4 : 2 * L;
+    /**
+     * Depth of a packed block (k direction), and the row stride of row-layout A panels: a
+     * constant, so the kernel addresses the rows at fixed offsets from one index.
+     */
+    static final int KC = Math.max(1, Integer.getInteger("jllm.gemm.kc", 512));
 
-    /** tile[r*NR + c] = sum_p ap[ai + p*MR + r] * bp[bi + p*NR + c] for the full MR×NR tile. */
-    static void compute(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {
-        if (Simd.SCALAR) scalar4x4(kb, ap, ai, bp, bi, tile);
-        else if (TALL) vector12x2(kb, ap, ai, bp, bi, tile);
-        else vector6x2(kb, ap, ai, bp, bi, tile);
-    }
-
-    private static void vector6x2(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {
-        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
-        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
-        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
-        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
-        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
-        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
-        for (int p = 0; p < kb; p++) {
-            int ao = ai + p * 6;
-            int bo = bi + p * (2 * L);
-            FloatVector b0 = FloatVector.fromArray(F, bp, bo + 0 * L);
-            FloatVector b1 = FloatVector.fromArray(F, bp, bo + 1 * L);
-            FloatVector a;
-            a = FloatVector.broadcast(F, ap[ao + 0]);
-            c0_0 = a.fma(b0, c0_0);
-            c0_1 = a.fma(b1, c0_1);
-            a = FloatVector.broadcast(F, ap[ao + 1]);
-            c1_0 = a.fma(b0, c1_0);
-            c1_1 = a.fma(b1, c1_1);
-            a = FloatVector.broadcast(F, ap[ao + 2]);
-            c2_0 = a.fma(b0, c2_0);
-            c2_1 = a.fma(b1, c2_1);
-            a = FloatVector.broadcast(F, ap[ao + 3]);
-            c3_0 = a.fma(b0, c3_0);
-            c3_1 = a.fma(b1, c3_1);
-            a = FloatVector.broadcast(F, ap[ao + 4]);
-            c4_0 = a.fma(b0, c4_0);
-            c4_1 = a.fma(b1, c4_1);
-            a = FloatVector.broadcast(F, ap[ao + 5]);
-            c5_0 = a.fma(b0, c5_0);
-            c5_1 = a.fma(b1, c5_1);
+    /**
+     * tile[r*NR + c] = Σ_p A(r,p)·bp[bi + p*NR + c] for the full MR×NR tile, where A(r,p) is
+     * {@code ap[ai + r*KC + p]} when {@code aRows} (the panel holds A's rows, each a plain copy)
+     * and {@code ap[ai + p*MR + r]} otherwise (the panel holds A's k steps, as transposed
+     * storage packs most cheaply).
+     */
+    static void compute(int kb, float[] ap, int ai, boolean aRows, float[] bp, int bi, float[] tile) {
+        if (Simd.SCALAR) {
+            if (aRows) scalar4x4(kb, ap, ai, 1, KC, bp, bi, tile);
+            else scalar4x4(kb, ap, ai, MR, 1, bp, bi, tile);
+        } else if (TALL) {
+            if (aRows) vector12x2Rows(kb, ap, ai, bp, bi, tile);
+            else vector12x2Steps(kb, ap, ai, bp, bi, tile);
+        } else {
+            if (aRows) vector6x2Rows(kb, ap, ai, bp, bi, tile);
+            else vector6x2Steps(kb, ap, ai, bp, bi, tile);
         }
-        c0_0.intoArray(tile, 0 * L);
-        c0_1.intoArray(tile, 1 * L);
-        c1_0.intoArray(tile, 2 * L);
-        c1_1.intoArray(tile, 3 * L);
-        c2_0.intoArray(tile, 4 * L);
-        c2_1.intoArray(tile, 5 * L);
-        c3_0.intoArray(tile, 6 * L);
-        c3_1.intoArray(tile, 7 * L);
-        c4_0.intoArray(tile, 8 * L);
-        c4_1.intoArray(tile, 9 * L);
-        c5_0.intoArray(tile, 10 * L);
-        c5_1.intoArray(tile, 11 * L);
     }
 
-    private static void vector12x2(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {
-        FloatVector c0_0 = FloatVector.zero(F), c0_1 = FloatVector.zero(F);
-        FloatVector c1_0 = FloatVector.zero(F), c1_1 = FloatVector.zero(F);
-        FloatVector c2_0 = FloatVector.zero(F), c2_1 = FloatVector.zero(F);
-        FloatVector c3_0 = FloatVector.zero(F), c3_1 = FloatVector.zero(F);
-        FloatVector c4_0 = FloatVector.zero(F), c4_1 = FloatVector.zero(F);
-        FloatVector c5_0 = FloatVector.zero(F), c5_1 = FloatVector.zero(F);
-        FloatVector c6_0 = FloatVector.zero(F), c6_1 = FloatVector.zero(F);
-        FloatVector c7_0 = FloatVector.zero(F), c7_1 = FloatVector.zero(F);
-        FloatVector c8_0 = FloatVector.zero(F), c8_1 = FloatVector.zero(F);
-        FloatVector c9_0 = FloatVector.zero(F), c9_1 = FloatVector.zero(F);
-        FloatVector c10_0 = FloatVector.zero(F), c10_1 = FloatVector.zero(F);
-        FloatVector c11_0 = FloatVector.zero(F), c11_1 = FloatVector.zero(F);
+    // The vector kernels below are written out by hand-unrolling (one local per accumulator):
+    // C2 keeps such locals in registers, where arrays of vectors would live in memory.
+
+    private static void vector12x2Rows(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        FloatVector c80 = FloatVector.zero(F), c81 = FloatVector.zero(F);
+        FloatVector c90 = FloatVector.zero(F), c91 = FloatVector.zero(F);
+        FloatVector c100 = FloatVector.zero(F), c101 = FloatVector.zero(F);
+        FloatVector c110 = FloatVector.zero(F), c111 = FloatVector.zero(F);
+        for (int p = 0; p < kb; p++) {
+            int ao = ai + p;
+            int bo = bi + p * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(F, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bo + 1 * L);
+            FloatVector a = FloatVector.broadcast(F, ap[ao]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(F, ap[ao + 1 * KC]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(F, ap[ao + 2 * KC]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(F, ap[ao + 3 * KC]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(F, ap[ao + 4 * KC]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(F, ap[ao + 5 * KC]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(F, ap[ao + 6 * KC]);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(F, ap[ao + 7 * KC]);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+            a = FloatVector.broadcast(F, ap[ao + 8 * KC]);
+            c80 = a.fma(b0, c80);
+            c81 = a.fma(b1, c81);
+            a = FloatVector.broadcast(F, ap[ao + 9 * KC]);
+            c90 = a.fma(b0, c90);
+            c91 = a.fma(b1, c91);
+            a = FloatVector.broadcast(F, ap[ao + 10 * KC]);
+            c100 = a.fma(b0, c100);
+            c101 = a.fma(b1, c101);
+            a = FloatVector.broadcast(F, ap[ao + 11 * KC]);
+            c110 = a.fma(b0, c110);
+            c111 = a.fma(b1, c111);
+        }
+        c00.intoArray(tile, 0 * L);
+        c01.intoArray(tile, 1 * L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L);
+        c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L);
+        c51.intoArray(tile, 11 * L);
+        c60.intoArray(tile, 12 * L);
+        c61.intoArray(tile, 13 * L);
+        c70.intoArray(tile, 14 * L);
+        c71.intoArray(tile, 15 * L);
+        c80.intoArray(tile, 16 * L);
+        c81.intoArray(tile, 17 * L);
+        c90.intoArray(tile, 18 * L);
+        c91.intoArray(tile, 19 * L);
+        c100.intoArray(tile, 20 * L);
+        c101.intoArray(tile, 21 * L);
+        c110.intoArray(tile, 22 * L);
+        c111.intoArray(tile, 23 * L);
+    }
+
+    private static void vector12x2Steps(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        FloatVector c80 = FloatVector.zero(F), c81 = FloatVector.zero(F);
+        FloatVector c90 = FloatVector.zero(F), c91 = FloatVector.zero(F);
+        FloatVector c100 = FloatVector.zero(F), c101 = FloatVector.zero(F);
+        FloatVector c110 = FloatVector.zero(F), c111 = FloatVector.zero(F);
         for (int p = 0; p < kb; p++) {
             int ao = ai + p * 12;
             int bo = bi + p * (2 * L);
-            FloatVector b0 = FloatVector.fromArray(F, bp, bo + 0 * L);
+            FloatVector b0 = FloatVector.fromArray(F, bp, bo);
             FloatVector b1 = FloatVector.fromArray(F, bp, bo + 1 * L);
-            FloatVector a;
-            a = FloatVector.broadcast(F, ap[ao + 0]);
-            c0_0 = a.fma(b0, c0_0);
-            c0_1 = a.fma(b1, c0_1);
+            FloatVector a = FloatVector.broadcast(F, ap[ao]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
             a = FloatVector.broadcast(F, ap[ao + 1]);
-            c1_0 = a.fma(b0, c1_0);
-            c1_1 = a.fma(b1, c1_1);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
             a = FloatVector.broadcast(F, ap[ao + 2]);
-            c2_0 = a.fma(b0, c2_0);
-            c2_1 = a.fma(b1, c2_1);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
             a = FloatVector.broadcast(F, ap[ao + 3]);
-            c3_0 = a.fma(b0, c3_0);
-            c3_1 = a.fma(b1, c3_1);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
             a = FloatVector.broadcast(F, ap[ao + 4]);
-            c4_0 = a.fma(b0, c4_0);
-            c4_1 = a.fma(b1, c4_1);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
             a = FloatVector.broadcast(F, ap[ao + 5]);
-            c5_0 = a.fma(b0, c5_0);
-            c5_1 = a.fma(b1, c5_1);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
             a = FloatVector.broadcast(F, ap[ao + 6]);
-            c6_0 = a.fma(b0, c6_0);
-            c6_1 = a.fma(b1, c6_1);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
             a = FloatVector.broadcast(F, ap[ao + 7]);
-            c7_0 = a.fma(b0, c7_0);
-            c7_1 = a.fma(b1, c7_1);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
             a = FloatVector.broadcast(F, ap[ao + 8]);
-            c8_0 = a.fma(b0, c8_0);
-            c8_1 = a.fma(b1, c8_1);
+            c80 = a.fma(b0, c80);
+            c81 = a.fma(b1, c81);
             a = FloatVector.broadcast(F, ap[ao + 9]);
-            c9_0 = a.fma(b0, c9_0);
-            c9_1 = a.fma(b1, c9_1);
+            c90 = a.fma(b0, c90);
+            c91 = a.fma(b1, c91);
             a = FloatVector.broadcast(F, ap[ao + 10]);
-            c10_0 = a.fma(b0, c10_0);
-            c10_1 = a.fma(b1, c10_1);
+            c100 = a.fma(b0, c100);
+            c101 = a.fma(b1, c101);
             a = FloatVector.broadcast(F, ap[ao + 11]);
-            c11_0 = a.fma(b0, c11_0);
-            c11_1 = a.fma(b1, c11_1);
+            c110 = a.fma(b0, c110);
+            c111 = a.fma(b1, c111);
         }
-        c0_0.intoArray(tile, 0 * L);
-        c0_1.intoArray(tile, 1 * L);
-        c1_0.intoArray(tile, 2 * L);
-        c1_1.intoArray(tile, 3 * L);
-        c2_0.intoArray(tile, 4 * L);
-        c2_1.intoArray(tile, 5 * L);
-        c3_0.intoArray(tile, 6 * L);
-        c3_1.intoArray(tile, 7 * L);
-        c4_0.intoArray(tile, 8 * L);
-        c4_1.intoArray(tile, 9 * L);
-        c5_0.intoArray(tile, 10 * L);
-        c5_1.intoArray(tile, 11 * L);
-        c6_0.intoArray(tile, 12 * L);
-        c6_1.intoArray(tile, 13 * L);
-        c7_0.intoArray(tile, 14 * L);
-        c7_1.intoArray(tile, 15 * L);
-        c8_0.intoArray(tile, 16 * L);
-        c8_1.intoArray(tile, 17 * L);
-        c9_0.intoArray(tile, 18 * L);
-        c9_1.intoArray(tile, 19 * L);
-        c10_0.intoArray(tile, 20 * L);
-        c10_1.intoArray(tile, 21 * L);
-        c11_0.intoArray(tile, 22 * L);
-        c11_1.intoArray(tile, 23 * L);
+        c00.intoArray(tile, 0 * L);
+        c01.intoArray(tile, 1 * L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L);
+        c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L);
+        c51.intoArray(tile, 11 * L);
+        c60.intoArray(tile, 12 * L);
+        c61.intoArray(tile, 13 * L);
+        c70.intoArray(tile, 14 * L);
+        c71.intoArray(tile, 15 * L);
+        c80.intoArray(tile, 16 * L);
+        c81.intoArray(tile, 17 * L);
+        c90.intoArray(tile, 18 * L);
+        c91.intoArray(tile, 19 * L);
+        c100.intoArray(tile, 20 * L);
+        c101.intoArray(tile, 21 * L);
+        c110.intoArray(tile, 22 * L);
+        c111.intoArray(tile, 23 * L);
     }
 
-    private static void scalar4x4(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+    private static void vector6x2Rows(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        for (int p = 0; p < kb; p++) {
+            int ao = ai + p;
+            int bo = bi + p * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(F, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bo + 1 * L);
+            FloatVector a = FloatVector.broadcast(F, ap[ao]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(F, ap[ao + 1 * KC]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(F, ap[ao + 2 * KC]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(F, ap[ao + 3 * KC]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(F, ap[ao + 4 * KC]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(F, ap[ao + 5 * KC]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0 * L);
+        c01.intoArray(tile, 1 * L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L);
+        c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L);
+        c51.intoArray(tile, 11 * L);
+    }
+
+    private static void vector6x2Steps(int kb, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        for (int p = 0; p < kb; p++) {
+            int ao = ai + p * 6;
+            int bo = bi + p * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(F, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bo + 1 * L);
+            FloatVector a = FloatVector.broadcast(F, ap[ao]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(F, ap[ao + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(F, ap[ao + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(F, ap[ao + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(F, ap[ao + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(F, ap[ao + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0 * L);
+        c01.intoArray(tile, 1 * L);
+        c10.intoArray(tile, 2 * L);
+        c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L);
+        c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L);
+        c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L);
+        c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L);
+        c51.intoArray(tile, 11 * L);
+    }
+
+    /** A(r,p) = ap[ai + p*ps + r*rs]. */
+    private static void scalar4x4(int kb, float[] ap, int ai, int ps, int rs, float[] bp, int bi, float[] tile) {
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
         float c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0;
         float c30 = 0, c31 = 0, c32 = 0, c33 = 0;
         for (int p = 0; p < kb; p++) {
-            int ao = ai + p * 4;
+            int ao = ai + p * ps;
             int bo = bi + p * 4;
             float b0 = bp[bo], b1 = bp[bo + 1], b2 = bp[bo + 2], b3 = bp[bo + 3];
             float a = ap[ao];
             c00 += a * b0; c01 += a * b1; c02 += a * b2; c03 += a * b3;
-            a = ap[ao + 1];
+            a = ap[ao + rs];
             c10 += a * b0; c11 += a * b1; c12 += a * b2; c13 += a * b3;
-            a = ap[ao + 2];
+            a = ap[ao + 2 * rs];
             c20 += a * b0; c21 += a * b1; c22 += a * b2; c23 += a * b3;
-            a = ap[ao + 3];
+            a = ap[ao + 3 * rs];
             c30 += a * b0; c31 += a * b1; c32 += a * b2; c33 += a * b3;
         }
         tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03;

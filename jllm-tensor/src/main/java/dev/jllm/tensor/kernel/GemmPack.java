@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * computes full tiles. Packing is where the transposes are absorbed: after it, all four
  * trans combinations run the same kernel.
  *
- * <p>Loop orders were chosen by measurement. Transposing copies (a panel row gathered from a
+ * <p>Loop orders were chosen by measurement. Transposing B copies (a panel row gathered from a
  * storage column) work in short runs of {@link #RUN} steps so the panel lines they scatter
  * into stay in L1. Packing A stored transposed reads each storage row once across all panels
  * it feeds: walking it panel by panel would revisit rows a power of two apart, which share L1
@@ -26,42 +26,33 @@ final class GemmPack {
     private static final int RUN = 64;
 
     /**
-     * Packs rows [i0, i0+mb) × columns [p0, p0+kb) of op(A) as panels of MR rows: element
-     * (ir+r, p) goes to {@code dst[ir*kb + p*MR + r]}.
+     * Packs rows [i0, i0+mb) × columns [p0, p0+kb) of op(A), rows padded with zeros to a
+     * multiple of MR. A stored untransposed keeps its rows: element (i, p) goes to
+     * {@code dst[i*KC + p]}, a plain row copy. A stored transposed is packed by k step, in
+     * panels of MR rows: element (ir+r, p) goes to {@code dst[ir*kb + p*MR + r]}, so each
+     * storage row is read once, left to right. The kernel reads either layout.
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mb, int p0, int kb, float[] dst) {
-        if (transA) {
-            // op(A)(i, p) = a[aOff + p*lda + i]: row p of storage holds step p of every panel.
-            for (int p = 0; p < kb; p++) {
-                int s = aOff + (p0 + p) * lda + i0;
-                for (int ir = 0; ir < mb; ir += MR) {
-                    int mr = Math.min(MR, mb - ir);
-                    int o = ir * kb + p * MR;
-                    if (mr == MR) System.arraycopy(a, s + ir, dst, o, MR);
-                    else {
-                        for (int r = 0; r < mr; r++) dst[o + r] = a[s + ir + r];
-                        for (int r = mr; r < MR; r++) dst[o + r] = 0f;
-                    }
-                }
-            }
+        if (!transA) {
+            int kc = GemmMicroKernel.KC;
+            for (int i = 0; i < mb; i++) System.arraycopy(a, aOff + (i0 + i) * lda + p0, dst, i * kc, kb);
+            for (int i = mb; i < roundUp(mb); i++) java.util.Arrays.fill(dst, i * kc, i * kc + kb, 0f);
             return;
         }
-        // op(A)(i, p) = a[aOff + i*lda + p]: each panel row is a contiguous run along p.
-        for (int ir = 0; ir < mb; ir += MR) {
-            int mr = Math.min(MR, mb - ir);
-            int d = ir * kb;
-            int src = aOff + (i0 + ir) * lda + p0;
-            for (int q0 = 0; q0 < kb; q0 += RUN) {
-                int q1 = Math.min(kb, q0 + RUN);
-                for (int r = 0; r < mr; r++) {
-                    int s = src + r * lda;
-                    for (int p = q0; p < q1; p++) dst[d + p * MR + r] = a[s + p];
-                }
-                for (int r = mr; r < MR; r++) {
-                    for (int p = q0; p < q1; p++) dst[d + p * MR + r] = 0f;
-                }
+        // op(A)(i, p) = a[aOff + p*lda + i]: row p of storage holds step p of every panel.
+        for (int p = 0; p < kb; p++) {
+            int s = aOff + (p0 + p) * lda + i0;
+            for (int ir = 0; ir < mb; ir += MR) {
+                int mr = Math.min(MR, mb - ir);
+                int o = ir * kb + p * MR;
+                for (int r = 0; r < mr; r++) dst[o + r] = a[s + ir + r];
+                for (int r = mr; r < MR; r++) dst[o + r] = 0f;
             }
         }
+    }
+
+    private static int roundUp(int rows) {
+        return (rows + MR - 1) / MR * MR;
     }
 
     /**

@@ -107,7 +107,7 @@ class GemmTest {
     void sizesAcrossBlockBoundaries() {
         // 257 > MC, 520 > KC; the long sides exercise several column/row strips and the NC loop.
         int[][] shapes = {{257, 33, 100}, {1, 257, 257}, {257, 1, 64}, {64, 257, 7}, {100, 100, 257},
-                {257, 257, 257}, {8, 3100, 16}, {3100, 8, 16}, {2, 1500, 300}, {200, 1100, 520}};
+                {257, 257, 257}, {8, 3100, 16}, {3100, 8, 16}, {2, 1500, 300}, {13, 1100, 520}, {600, 20, 530}};
         SplittableRandom rnd = new SplittableRandom(11);
         int variant = 0;
         for (int[] s : shapes) {
