@@ -53,23 +53,6 @@ final class GgufValueText {
     }
 
     static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        int limit = Math.min(s.length(), 200);
-        for (int i = 0; i < limit; i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        if (s.length() > limit) sb.append("…(").append(s.length()).append(" chars)");
-        return sb.append('"').toString();
+        return dev.jllm.formats.MetadataText.quote(s);
     }
 }
