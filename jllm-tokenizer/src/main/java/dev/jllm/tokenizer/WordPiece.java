@@ -2,28 +2,392 @@ package dev.jllm.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+import java.util.function.UnaryOperator;
 
-/** WordPiece tokenizer (BERT family). Implementation in progress. */
+/**
+ * WordPiece (BERT family): added tokens are cut out of the raw text, each segment is normalized
+ * ({@link BertNormalizer}) and split into words ({@link BertPreTokenizer}), and each word is
+ * covered greedily by the longest vocabulary entries, continuations prefixed with {@code ##};
+ * a word that cannot be covered, or is longer than {@code max_input_chars_per_word}, becomes
+ * {@code [UNK]}. The post-processor adds {@code [CLS] … [SEP]} and, for pairs (cross-encoders),
+ * token type ids; {@link #encodePair(String, String, int)} truncates as Hugging Face's
+ * LongestFirst strategy does. Thread-safe once built.
+ */
 public final class WordPiece implements Tokenizer {
 
+    /** Ids and token type ids (segment ids: 0 for the first sequence, 1 for the second). */
+    public record Encoding(int[] ids, int[] typeIds) {
+        /** All ones: nothing is padded. */
+        public int[] attentionMask() {
+            int[] m = new int[ids.length];
+            java.util.Arrays.fill(m, 1);
+            return m;
+        }
+    }
+
+    /** BERT's limit on sequence length (position embeddings). */
+    public static final int BERT_MAX_LENGTH = 512;
+
+    private final String[] pieces;
+    private final Map<String, Integer> ids;
+    private final Map<String, Integer> modelVocab;
+    private final boolean[] special;
+    private final int unkId;
+    private final String prefix;
+    private final int maxInputCharsPerWord;
+    private final SpecialTokens addedTokens;
+    private final UnaryOperator<String> normalizer;
+    private final WordSplitter preTokenizer;
+    private final WordPieceTemplate template;
+    private final boolean decoderCleanup;
+    private final String decoderPrefix;
+    private final int maxLength;
+    private final int clsId, sepId;
+
+    /** Splits normalized text into words. */
+    private interface WordSplitter {
+        void split(String text, Consumer<String> words);
+    }
+
+    private WordPiece(Map<String, Integer> vocab, List<SpecialTokens.Entry> added, String unk, String prefix,
+                      int maxInputCharsPerWord, UnaryOperator<String> normalizer, WordSplitter preTokenizer,
+                      WordPieceTemplate template, boolean decoderCleanup, String decoderPrefix, int maxLength) {
+        int maxId = -1;
+        for (int id : vocab.values()) maxId = Math.max(maxId, id);
+        for (SpecialTokens.Entry e : added) maxId = Math.max(maxId, e.id());
+        this.pieces = new String[maxId + 1];
+        vocab.forEach((p, id) -> pieces[id] = p);
+        this.special = new boolean[pieces.length];
+        for (SpecialTokens.Entry e : added) {
+            pieces[e.id()] = e.content();
+            special[e.id()] = e.special();
+        }
+        this.modelVocab = vocab;
+        this.ids = new HashMap<>(vocab);
+        for (SpecialTokens.Entry e : added) ids.putIfAbsent(e.content(), e.id());
+        Integer u = vocab.get(unk);
+        if (u == null) throw new IllegalArgumentException("WordPiece: unknown token '" + unk + "' is not in the vocabulary");
+        this.unkId = u;
+        this.prefix = prefix;
+        this.maxInputCharsPerWord = maxInputCharsPerWord;
+        this.addedTokens = new SpecialTokens(added);
+        this.normalizer = normalizer;
+        this.preTokenizer = preTokenizer;
+        this.template = template;
+        this.decoderCleanup = decoderCleanup;
+        this.decoderPrefix = decoderPrefix;
+        this.maxLength = maxLength;
+        this.clsId = ids.getOrDefault("[CLS]", -1);
+        this.sepId = ids.getOrDefault("[SEP]", -1);
+    }
+
+    /** Reads a Hugging Face tokenizer.json whose model is WordPiece. */
     public static WordPiece fromTokenizerJson(JsonNode root) {
-        throw new UnsupportedOperationException("WordPiece.fromTokenizerJson: being implemented");
+        JsonNode model = root.path("model");
+        if (!model.path("type").asText().equals("WordPiece")) {
+            throw new IllegalArgumentException("tokenizer.json: model.type is '" + model.path("type").asText() + "', expected WordPiece");
+        }
+        if (!model.path("vocab").isObject()) throw new IllegalArgumentException("tokenizer.json: model.vocab must be an object of piece → id");
+        Map<String, Integer> vocab = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = model.get("vocab").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            vocab.put(e.getKey(), e.getValue().asInt());
+        }
+        List<SpecialTokens.Entry> added = new ArrayList<>();
+        List<String> normalizedAdded = new ArrayList<>();
+        for (JsonNode t : root.path("added_tokens")) {
+            boolean isSpecial = t.path("special").asBoolean();
+            String content = t.path("content").asText();
+            added.add(new SpecialTokens.Entry(content, t.path("id").asInt(), isSpecial,
+                    t.path("lstrip").asBoolean(), t.path("rstrip").asBoolean(), t.path("single_word").asBoolean()));
+            if (t.path("normalized").asBoolean(!isSpecial)) normalizedAdded.add(content);
+        }
+        if (!normalizedAdded.isEmpty()) {
+            // Such tokens are matched after normalization; BERT vocabularies mark theirs as not normalized.
+            throw new IllegalArgumentException("tokenizer.json: WordPiece added tokens " + normalizedAdded
+                    + " have normalized=true; expected added tokens matched on the raw text (normalized=false)");
+        }
+        JsonNode decoder = root.path("decoder");
+        boolean cleanup = true;
+        String decoderPrefix = model.path("continuing_subword_prefix").asText("##");
+        if (!decoder.isNull() && !decoder.isMissingNode()) {
+            if (!decoder.path("type").asText().equals("WordPiece")) {
+                throw new IllegalArgumentException("tokenizer.json: decoder type '" + decoder.path("type").asText() + "' (expected WordPiece)");
+            }
+            cleanup = decoder.path("cleanup").asBoolean(true);
+            decoderPrefix = decoder.path("prefix").asText("##");
+        }
+        JsonNode trunc = root.path("truncation");
+        int maxLength = trunc.isObject() ? trunc.path("max_length").asInt(BERT_MAX_LENGTH) : BERT_MAX_LENGTH;
+        return new WordPiece(vocab, added, model.path("unk_token").asText("[UNK]"),
+                model.path("continuing_subword_prefix").asText("##"),
+                model.path("max_input_chars_per_word").asInt(100),
+                normalizer(root.path("normalizer")), preTokenizer(root.path("pre_tokenizer")),
+                WordPieceTemplate.fromJson(root.path("post_processor"), vocab), cleanup, decoderPrefix, maxLength);
     }
 
-    public static WordPiece fromVocabTxt(Path vocab, boolean lowercase) {
-        throw new UnsupportedOperationException("WordPiece.fromVocabTxt: being implemented");
+    /**
+     * Reads a BERT {@code vocab.txt} (one piece per line, id = line number) with BERT's defaults:
+     * {@link BertNormalizer#bert}, [CLS]/[SEP] template, [UNK], 100 characters per word, 512 tokens.
+     */
+    public static WordPiece fromVocabTxt(Path vocabFile, boolean lowercase) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(vocabFile, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read WordPiece vocabulary " + vocabFile, e);
+        }
+        Map<String, Integer> vocab = new HashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String piece = lines.get(i);
+            if (piece.endsWith("\r")) piece = piece.substring(0, piece.length() - 1);
+            if (piece.isEmpty() && i == lines.size() - 1) break;
+            if (vocab.putIfAbsent(piece, i) != null) {
+                throw new IllegalArgumentException(vocabFile + " line " + (i + 1) + ": piece '" + piece + "' appears twice");
+            }
+        }
+        List<SpecialTokens.Entry> added = new ArrayList<>();
+        for (String s : new String[]{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}) {
+            Integer id = vocab.get(s);
+            if (id != null) added.add(SpecialTokens.Entry.special(s, id));
+        }
+        Integer cls = vocab.get("[CLS]"), sep = vocab.get("[SEP]");
+        if (cls == null || sep == null) throw new IllegalArgumentException(vocabFile + ": a BERT vocabulary needs [CLS] and [SEP]");
+        BertNormalizer n = BertNormalizer.bert(lowercase);
+        return new WordPiece(vocab, added, "[UNK]", "##", 100, n::normalize, BertPreTokenizer::split,
+                WordPieceTemplate.bert(cls, sep), true, "##", BERT_MAX_LENGTH);
     }
 
-    private WordPiece() {}
+    private static UnaryOperator<String> normalizer(JsonNode n) {
+        if (n == null || n.isNull() || n.isMissingNode()) return s -> s;
+        if (n.path("type").asText().equals("BertNormalizer")) {
+            boolean lowercase = n.path("lowercase").asBoolean(true);
+            JsonNode strip = n.path("strip_accents");
+            BertNormalizer b = new BertNormalizer(n.path("clean_text").asBoolean(true), n.path("handle_chinese_chars").asBoolean(true),
+                    strip.isBoolean() ? strip.asBoolean() : lowercase, lowercase);
+            return b::normalize;
+        }
+        UnaryOperator<String> other = TokenizerJsonBpe.normalizer(n);
+        return other == null ? s -> s : other;
+    }
 
-    @Override public int[] encode(String text, boolean addSpecialTokens, boolean parseSpecial) { throw new UnsupportedOperationException(); }
-    @Override public String decode(int[] ids, boolean skipSpecial) { throw new UnsupportedOperationException(); }
-    @Override public StreamingDecoder streamingDecoder() { throw new UnsupportedOperationException(); }
-    @Override public int vocabSize() { return 0; }
-    @Override public String piece(int id) { return null; }
-    @Override public int id(String piece) { return -1; }
-    @Override public boolean isSpecial(int id) { return false; }
-    @Override public int bosId() { return -1; }
-    @Override public int eosId() { return -1; }
+    private static WordSplitter preTokenizer(JsonNode n) {
+        if (n == null || n.isNull() || n.isMissingNode()) return (text, words) -> words.accept(text);
+        String type = n.path("type").asText();
+        return switch (type) {
+            case "BertPreTokenizer" -> BertPreTokenizer::split;
+            case "WhitespaceSplit" -> BertPreTokenizer::splitOnWhitespace;
+            default -> throw new IllegalArgumentException("tokenizer.json: pre_tokenizer type '" + type
+                    + "' (expected BertPreTokenizer or WhitespaceSplit for WordPiece)");
+        };
+    }
+
+    // ---- encoding ----------------------------------------------------------------------------
+
+    @Override
+    public int[] encode(String text, boolean addSpecialTokens, boolean parseSpecial) {
+        int[] a = tokens(text, parseSpecial);
+        return addSpecialTokens ? template.apply(a, null, true).ids() : a;
+    }
+
+    /** Encodes with special tokens, truncated to {@code maxLength} ids (special tokens included). */
+    public int[] encode(String text, int maxLength) {
+        int room = maxLength - template.added(false);
+        if (room < 0) throw new IllegalArgumentException("maxLength " + maxLength + " leaves no room next to " + template.added(false) + " special tokens");
+        int[] a = tokens(text, true);
+        if (a.length > room) a = java.util.Arrays.copyOf(a, room);
+        return template.apply(a, null, true).ids();
+    }
+
+    /** A pair for a cross-encoder: {@code [CLS] a [SEP] b [SEP]} with type ids, not truncated. */
+    public Encoding encodePair(String a, String b) {
+        return template.apply(tokens(a, true), tokens(b, true), true);
+    }
+
+    /**
+     * A pair truncated to at most {@code maxLength} ids, special tokens included, the way
+     * Hugging Face's LongestFirst strategy does it: the longer sequence loses tokens from its end
+     * first; when both are long, each keeps half of the room (the second the odd one).
+     */
+    public Encoding encodePair(String a, String b, int maxLength) {
+        int room = maxLength - template.added(true);
+        if (room < 0) throw new IllegalArgumentException("maxLength " + maxLength + " leaves no room next to " + template.added(true) + " special tokens");
+        int[] x = tokens(a, true), y = tokens(b, true);
+        if (x.length + y.length > room) {
+            int n1 = x.length, n2 = y.length;
+            boolean swap = n1 > n2;
+            if (swap) { int t = n1; n1 = n2; n2 = t; }
+            n2 = n1 > room ? n1 : Math.max(n1, room - n1);
+            if (n1 + n2 > room) {
+                n1 = room / 2;
+                n2 = n1 + room % 2;
+            }
+            if (swap) { int t = n1; n1 = n2; n2 = t; }
+            x = java.util.Arrays.copyOf(x, Math.min(x.length, n1));
+            y = java.util.Arrays.copyOf(y, Math.min(y.length, n2));
+        }
+        return template.apply(x, y, true);
+    }
+
+    /** The length limit from the tokenizer.json's truncation settings, else {@value #BERT_MAX_LENGTH}. */
+    public int maxLength() {
+        return maxLength;
+    }
+
+    private int[] tokens(String text, boolean parseSpecial) {
+        SentencePieceBpe.IdList out = new SentencePieceBpe.IdList();
+        if (text.isEmpty()) return out.toArray();
+        addedTokens.split(text, 0, text.length(), parseSpecial, new SpecialTokens.Sink() {
+            @Override
+            public void text(int start, int end) {
+                preTokenizer.split(normalizer.apply(text.substring(start, end)), w -> encodeWord(w, out));
+            }
+
+            @Override
+            public void token(int id) {
+                out.accept(id);
+            }
+        });
+        return out.toArray();
+    }
+
+    /** Greedy longest-match-first over one word. */
+    private void encodeWord(String word, IntConsumer out) {
+        if (word.codePointCount(0, word.length()) > maxInputCharsPerWord) {
+            out.accept(unkId);
+            return;
+        }
+        SentencePieceBpe.IdList found = new SentencePieceBpe.IdList();
+        int start = 0;
+        while (start < word.length()) {
+            int end = word.length();
+            int match = -1;
+            while (end > start) {
+                String sub = word.substring(start, end);
+                Integer id = modelVocab.get(start > 0 ? prefix + sub : sub);
+                if (id != null) {
+                    match = id;
+                    break;
+                }
+                end = word.offsetByCodePoints(end, -1);
+            }
+            if (match < 0) {
+                out.accept(unkId);
+                return;
+            }
+            found.accept(match);
+            start = end;
+        }
+        for (int i = 0; i < found.size(); i++) out.accept(found.get(i));
+    }
+
+    // ---- decoding ----------------------------------------------------------------------------
+
+    @Override
+    public String decode(int[] ids, boolean skipSpecial) {
+        StringBuilder b = new StringBuilder();
+        int emitted = 0;
+        for (int id : ids) {
+            checkId(id);
+            if (skipSpecial && special[id]) continue;
+            b.append(tokenText(id, emitted++));
+        }
+        return b.toString();
+    }
+
+    /** How the WordPiece decoder writes the {@code index}-th token: ## joins, others get a space. */
+    private String tokenText(int id, int index) {
+        String t = pieces[id] == null ? "" : pieces[id];
+        if (index > 0) t = t.startsWith(decoderPrefix) ? t.substring(decoderPrefix.length()) : " " + t;
+        return decoderCleanup ? cleanup(t) : t;
+    }
+
+    /** Hugging Face's clean_up_tokenization, applied per token as its WordPiece decoder does. */
+    static String cleanup(String s) {
+        return s.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
+                .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" do not", " don't")
+                .replace(" 's", "'s").replace(" 've", "'ve").replace(" 're", "'re");
+    }
+
+    @Override
+    public StreamingDecoder streamingDecoder() {
+        return streamingDecoder(false);
+    }
+
+    /** Streams the same text as {@link #decode}: each token's text depends only on it and whether it is first. */
+    public StreamingDecoder streamingDecoder(boolean skipSpecial) {
+        return new StreamingDecoder() {
+            private int emitted;
+
+            @Override
+            public String next(int id) {
+                checkId(id);
+                if (skipSpecial && special[id]) return "";
+                return tokenText(id, emitted++);
+            }
+
+            @Override
+            public String flush() {
+                return "";
+            }
+        };
+    }
+
+    private void checkId(int id) {
+        if (id < 0 || id >= pieces.length) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + pieces.length + ")");
+        }
+    }
+
+    // ---- vocabulary --------------------------------------------------------------------------
+
+    @Override
+    public int vocabSize() {
+        return pieces.length;
+    }
+
+    @Override
+    public String piece(int id) {
+        checkId(id);
+        return pieces[id];
+    }
+
+    @Override
+    public int id(String piece) {
+        return ids.getOrDefault(piece, -1);
+    }
+
+    @Override
+    public boolean isSpecial(int id) {
+        return id >= 0 && id < special.length && special[id];
+    }
+
+    /** [CLS], which BERT puts first. */
+    @Override
+    public int bosId() {
+        return clsId;
+    }
+
+    /** [SEP], which ends each sequence. */
+    @Override
+    public int eosId() {
+        return sepId;
+    }
+
+    /** The id of [UNK]. */
+    public int unkId() {
+        return unkId;
+    }
 }

@@ -1,0 +1,61 @@
+package dev.jllm.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static dev.jllm.tokenizer.SpmWordPieceFixtures.escape;
+import static dev.jllm.tokenizer.SpmWordPieceFixtures.gz;
+import static dev.jllm.tokenizer.SpmWordPieceFixtures.ints;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * WordPiece against Hugging Face tokenizers on all-MiniLM-L6-v2's tokenizer.json
+ * (tools/tokenizer-spm-wordpiece/make_goldens.mjs): ids with and without [CLS]/[SEP], decode,
+ * pairs with token type ids, LongestFirst truncation.
+ */
+class WordPieceGoldenTest {
+    static WordPiece tok;
+    static JsonNode fixture;
+
+    @BeforeAll
+    static void load() {
+        tok = WordPiece.fromTokenizerJson(gz("/wordpiece/all-minilm-l6-v2-tokenizer.json.gz"));
+        fixture = gz("/wordpiece/minilm-goldens.json.gz");
+    }
+
+    @Test
+    void singleTextsMatchHuggingFace() {
+        SpmWordPieceFixtures.Mismatches m = new SpmWordPieceFixtures.Mismatches();
+        for (JsonNode c : fixture.get("cases")) {
+            String text = c.get("text").asText();
+            String label = "'" + escape(text) + "'";
+            int[] ids = ints(c.get("ids")), idsSpecial = ints(c.get("ids_special"));
+            m.checkIds(ids, tok.encode(text), "encode " + label);
+            m.checkIds(idsSpecial, tok.encode(text, true, true), "encode +special " + label);
+            m.checkText(c.get("decoded").asText(), tok.decode(ids), "decode " + label);
+            m.checkText(c.get("decoded_special").asText(), tok.decode(idsSpecial), "decode special " + label);
+            m.checkText(c.get("decoded_special_skip").asText(), tok.decode(idsSpecial, true), "decode skip special " + label);
+            m.checkText(c.get("decoded_special").asText(), SentencePieceBpeGoldenTest.stream(tok.streamingDecoder(), idsSpecial), "stream " + label);
+        }
+        assertEquals(0, m.count(), m.report());
+    }
+
+    @Test
+    void pairsAndTruncationMatchHuggingFace() {
+        SpmWordPieceFixtures.Mismatches m = new SpmWordPieceFixtures.Mismatches();
+        for (JsonNode p : fixture.get("pairs")) {
+            String a = p.get("a").asText(), b = p.get("b").asText();
+            int max = p.get("max_length").asInt();
+            WordPiece.Encoding e = max == 0 ? tok.encodePair(a, b) : tok.encodePair(a, b, max);
+            String label = "pair max=" + max + " '" + escape(a) + "' / '" + escape(b) + "'";
+            m.checkIds(ints(p.get("ids")), e.ids(), label + " ids");
+            m.checkIds(ints(p.get("type_ids")), e.typeIds(), label + " type ids");
+        }
+        for (JsonNode t : fixture.get("truncated")) {
+            int max = t.get("max_length").asInt();
+            m.checkIds(ints(t.get("ids")), tok.encode(t.get("text").asText(), max), "truncated max=" + max + " '" + escape(t.get("text").asText()) + "'");
+        }
+        assertEquals(0, m.count(), m.report());
+    }
+}
