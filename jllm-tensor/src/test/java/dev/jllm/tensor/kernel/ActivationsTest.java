@@ -91,6 +91,17 @@ class ActivationsTest {
     }
 
     @Test
+    void largeInputsSplitAcrossThreadsMatchReference() {
+        Random rnd = new Random(18);
+        int n = 70_001; // several parallel chunks, and a ragged last one
+        float[] x = KernelRef.randn(rnd, n, 3.0), out = new float[n];
+        Activations.silu(x, 0, out, 0, n);
+        close("silu large", map(x, 0, n, KernelRef::silu), out, 0, 2e-6, 1e-30);
+        Activations.gelu(x, 0, out, 0, n);
+        closeGelu("gelu large", map(x, 0, n, KernelRef::gelu), x, out, 0);
+    }
+
+    @Test
     void nanPropagates() {
         float[] x = {Float.NaN, 1f, Float.NaN, -2f, 0f, 3f, Float.NaN, 5f, 6f, 7f, 8f, 9f, 10f, 11f, 12f, 13f, Float.NaN};
         float[] out = new float[x.length];

@@ -73,6 +73,20 @@ class NormsTest {
     }
 
     @Test
+    void manyRowsSplitAcrossThreadsMatchRowByRow() {
+        Random rnd = new Random(16);
+        int rows = 300, n = 257; // 77K elements: several parallel chunks
+        float[] x = KernelRef.randn(rnd, rows * n, 1.0), w = KernelRef.randn(rnd, n, 1.0), b = KernelRef.randn(rnd, n, 1.0);
+        float[] rms = new float[rows * n], ln = new float[rows * n];
+        Norms.rmsNormRows(x, 0, w, 0, rms, 0, rows, n, 1e-5f);
+        Norms.layerNormRows(x, 0, w, 0, b, 0, ln, 0, rows, n, 1e-5f);
+        for (int r = 0; r < rows; r++) {
+            close("rms row " + r, KernelRef.rmsNorm(x, r * n, w, n, 1e-5), rms, r * n, REL, ABS);
+            close("ln row " + r, KernelRef.layerNorm(x, r * n, w, b, n, 1e-5), ln, r * n, REL, 1e-5);
+        }
+    }
+
+    @Test
     void rejectsSlicesOutsideTheArrays() {
         float[] x = new float[10];
         assertThatThrownBy(() -> Norms.rmsNormRows(x, 0, null, 0, x, 0, 2, 6, 1e-5f))

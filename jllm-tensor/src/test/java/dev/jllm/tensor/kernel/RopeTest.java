@@ -71,6 +71,22 @@ class RopeTest {
     }
 
     @Test
+    void manyTokensSplitAcrossThreadsMatchReference() {
+        Random rnd = new Random(19);
+        int heads = 4, headDim = 64, rows = 200;
+        int[] positions = new int[rows];
+        for (int r = 0; r < rows; r++) positions[r] = rnd.nextInt(8192);
+        RopeFrequencies f = RopeFrequencies.llama3(64, 500000, 8, 1, 4, 8192);
+        for (Rope.Pairing pairing : Rope.Pairing.values()) {
+            float[] x = KernelRef.randn(rnd, rows * heads * headDim, 1.0);
+            double[][] expect = new double[rows][];
+            for (int r = 0; r < rows; r++) expect[r] = reference(x, r * heads * headDim, heads, headDim, positions[r], f, pairing);
+            Rope.applyRows(x, 0, heads * headDim, rows, positions, 0, heads, headDim, f, pairing);
+            for (int r = 0; r < rows; r++) close(pairing + " row " + r, expect[r], x, r * heads * headDim, 2e-6, 2e-6);
+        }
+    }
+
+    @Test
     void matchesPyTorch() {
         for (KernelFixtures.Case c : KernelFixtures.load("rope")) {
             int heads = c.i("heads"), headDim = c.i("head_dim"), rot = c.i("rot");

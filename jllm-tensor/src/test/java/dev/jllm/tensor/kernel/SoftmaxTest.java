@@ -32,6 +32,19 @@ class SoftmaxTest {
     }
 
     @Test
+    void manyRowsSplitAcrossThreadsMatchRowByRow() {
+        Random rnd = new Random(17);
+        int rows = 300, n = 100;
+        float[] x = KernelRef.randn(rnd, rows * n, 3.0), p = new float[rows * n], lp = new float[rows * n];
+        Softmax.softmaxRows(x, 0, p, 0, rows, n);
+        Softmax.logSoftmaxRows(x, 0, lp, 0, rows, n);
+        for (int r = 0; r < rows; r++) {
+            close("softmax row " + r, KernelRef.softmax(x, r * n, n), p, r * n, 2e-6, 1e-9);
+            close("log_softmax row " + r, KernelRef.logSoftmax(x, r * n, n), lp, r * n, 2e-6, 2e-6);
+        }
+    }
+
+    @Test
     void fullyMaskedRowIsAllZerosAndLogIsMinusInfinity() {
         float[] x = new float[37];
         Arrays.fill(x, Float.NEGATIVE_INFINITY);
