@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
                 InspectCommand.class,
+                TrainTokenizerCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
