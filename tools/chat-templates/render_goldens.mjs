@@ -324,6 +324,11 @@ for (const m of models) {
     }
   });
   writeFileSync(join(outDir, `${m.model}.jinja`), source);
+  if (m.model === "deepseek_v3") {
+    // The fields ChatTemplate.fromTokenizerConfig reads, as the model ships them (bos/eos are AddedToken objects here).
+    const subset = { bos_token: config.bos_token, eos_token: config.eos_token, chat_template: config.chat_template };
+    writeFileSync(join(outDir, "deepseek_v3.tokenizer_config.json"), JSON.stringify(subset, null, 2) + "\n");
+  }
   const golden = {
     model: m.model,
     source: `${m.pkg}@${pkgJson.version} models/tokenizer_config.json, rendered by @huggingface/jinja@${jinjaVersion}`,

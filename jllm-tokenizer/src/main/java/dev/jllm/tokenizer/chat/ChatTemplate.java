@@ -48,6 +48,8 @@ public final class ChatTemplate {
     private final String bosToken;
     private final String eosToken;
     private final Jinjava jinjava;
+    /** One configured engine serves every template: jinjava is thread-safe and keeps no per-template state. */
+    private static final Jinjava ENGINE = newEngine();
 
     /**
      * @param source   the Jinja template text
@@ -59,7 +61,7 @@ public final class ChatTemplate {
         this.rewritten = TemplateRewriter.rewrite(source);
         this.bosToken = bosToken;
         this.eosToken = eosToken;
-        this.jinjava = newEngine();
+        this.jinjava = ENGINE;
         checkFiltersAndTests();
     }
 
