@@ -14,7 +14,7 @@ therefore sentencepiece's encoding of each fragment, concatenated with the match
 
 Usage: /usr/bin/python3 make_spm_gguf_goldens.py   (from this directory)
 """
-import gzip, json, os, tempfile
+import gzip, json, os, random, tempfile
 import sentencepiece as spm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,7 +39,36 @@ def make_texts(docs):
             texts.append('\n\n'.join(paras[1:4]))
     with open(os.path.join(HERE, 'edge_cases.json'), encoding='utf-8') as f:
         texts += json.load(f)
-    return texts
+    return texts + random_texts()
+
+
+def random_texts(count=100, seed=20261122):
+    """Seeded random strings over character classes that tokenizers treat differently."""
+    rng = random.Random(seed)
+    pools = [
+        [chr(c) for c in range(0x20, 0x7F)],
+        list(' \t\n\r\u00a0\u3000\u2009\u2028\u1680\u000b\u000c'),
+        list('\x00\x01\x1f\x7f\x85\u200b\u200d\ufeff\u00ad\ufffd\ue000'),
+        [chr(c) for c in range(0xC0, 0x250)],
+        [chr(c) for c in range(0x300, 0x370)],
+        [chr(c) for c in range(0x370, 0x530)],
+        [chr(c) for c in range(0x2000, 0x2070)] + [chr(c) for c in range(0x3000, 0x3040)],
+        [chr(c) for c in range(0x3040, 0x3100)] + [chr(c) for c in range(0xAC00, 0xAC40)],
+        [chr(rng.randrange(0x4E00, 0xA000)) for _ in range(200)] + [chr(rng.randrange(0x20000, 0x2CEB0)) for _ in range(50)],
+        [chr(rng.randrange(0x1F300, 0x1FB00)) for _ in range(300)],
+        [chr(rng.randrange(0x80, 0x30000)) for _ in range(500) if not 0xD800 <= 0 <= 0xDFFF],
+    ]
+    out = []
+    for _ in range(count):
+        n = rng.randrange(1, 40)
+        chars = []
+        for _ in range(n):
+            c = rng.choice(rng.choice(pools))
+            if 0xD800 <= ord(c) <= 0xDFFF:
+                c = 'x'
+            chars.append(c)
+        out.append(''.join(chars))
+    return out
 
 
 def train(docs, workdir):

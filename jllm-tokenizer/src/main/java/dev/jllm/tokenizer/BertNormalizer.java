@@ -5,12 +5,13 @@ import java.text.Normalizer;
 /**
  * BERT's text normalizer (Hugging Face {@code BertNormalizer}), in its fixed order:
  * <ol>
- *   <li>clean text: drop NUL, U+FFFD and "other" characters (control, format, private use,
- *       unassigned) except tab/newline/CR; turn every whitespace character into a space;</li>
+ *   <li>clean text: drop NUL, U+FFFD and control, format and private-use characters (but keep
+ *       tab/newline/CR); turn every whitespace character into a space;</li>
  *   <li>CJK ideographs get a space on each side, so each becomes its own word;</li>
  *   <li>strip accents: NFD, then drop nonspacing marks (Mn);</li>
  *   <li>lowercase, per code point and without context (Σ is always σ).</li>
  * </ol>
+ * Character classes follow Hugging Face's (older) Unicode tables: see {@link BertCharClasses}.
  */
 public record BertNormalizer(boolean cleanText, boolean handleChineseChars, boolean stripAccents, boolean lowercase) {
 
@@ -31,8 +32,8 @@ public record BertNormalizer(boolean cleanText, boolean handleChineseChars, bool
     private static String clean(String s) {
         StringBuilder b = new StringBuilder(s.length());
         s.codePoints().forEach(cp -> {
-            if (cp == 0 || cp == 0xFFFD || isControl(cp)) return;
-            b.appendCodePoint(isWhitespace(cp) ? ' ' : cp);
+            if (BertCharClasses.isRemoved(cp)) return;
+            b.appendCodePoint(BertCharClasses.isWhitespace(cp) ? ' ' : cp);
         });
         return b.toString();
     }
@@ -50,7 +51,7 @@ public record BertNormalizer(boolean cleanText, boolean handleChineseChars, bool
         String d = Normalizer.normalize(s, Normalizer.Form.NFD);
         StringBuilder b = new StringBuilder(d.length());
         d.codePoints().forEach(cp -> {
-            if (Character.getType(cp) != Character.NON_SPACING_MARK) b.appendCodePoint(cp);
+            if (!BertCharClasses.isAccent(cp)) b.appendCodePoint(cp);
         });
         return b.toString();
     }
@@ -63,23 +64,6 @@ public record BertNormalizer(boolean cleanText, boolean handleChineseChars, bool
             else b.appendCodePoint(Character.toLowerCase(cp));
         });
         return b.toString();
-    }
-
-    /** Unicode White_Space (Java's isWhitespace differs: it omits no-break spaces and adds U+001C..1F). */
-    static boolean isWhitespace(int cp) {
-        return switch (cp) {
-            case '\t', '\n', 0x0B, 0x0C, '\r', ' ', 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000 -> true;
-            default -> cp >= 0x2000 && cp <= 0x200A;
-        };
-    }
-
-    /** General category C* (Cc, Cf, Co, Cn, Cs), except tab, newline and carriage return. */
-    static boolean isControl(int cp) {
-        if (cp == '\t' || cp == '\n' || cp == '\r') return false;
-        return switch (Character.getType(cp)) {
-            case Character.CONTROL, Character.FORMAT, Character.PRIVATE_USE, Character.UNASSIGNED, Character.SURROGATE -> true;
-            default -> false;
-        };
     }
 
     /** The CJK ideograph blocks BERT pads with spaces (not Hangul, Hiragana or Katakana). */

@@ -16,7 +16,7 @@ public final class BertPreTokenizer {
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
             int next = i + Character.charCount(cp);
-            if (BertNormalizer.isWhitespace(cp)) {
+            if (BertCharClasses.isWhitespace(cp)) {
                 if (start >= 0) words.accept(text.substring(start, i));
                 start = -1;
             } else if (isPunctuation(cp)) {
@@ -36,7 +36,7 @@ public final class BertPreTokenizer {
         int start = -1;
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
-            if (BertNormalizer.isWhitespace(cp)) {
+            if (BertCharClasses.isWhitespace(cp)) {
                 if (start >= 0) words.accept(text.substring(start, i));
                 start = -1;
             } else if (start < 0) {
@@ -48,12 +48,6 @@ public final class BertPreTokenizer {
     }
 
     static boolean isPunctuation(int cp) {
-        if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) return true;
-        return switch (Character.getType(cp)) {
-            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
-                 Character.OTHER_PUNCTUATION -> true;
-            default -> false;
-        };
+        return BertCharClasses.isPunctuation(cp);
     }
 }
