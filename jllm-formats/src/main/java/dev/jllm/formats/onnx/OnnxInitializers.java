@@ -179,12 +179,15 @@ public final class OnnxInitializers implements WeightFile {
                     case 1 -> {
                         if (wt == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
                             int old = enter(tag, "TensorProto.dims");
-                            while (in.getBytesUntilLimit() > 0) dims.add(in.readInt64());
+                            while (in.getBytesUntilLimit() > 0) {
+                                if (dims.size() == MAX_RANK) throw error(at, "initializer has more than " + MAX_RANK + " dimensions");
+                                dims.add(in.readInt64());
+                            }
                             in.popLimit(old);
                         } else {
+                            if (dims.size() == MAX_RANK) throw error(at, "initializer has more than " + MAX_RANK + " dimensions");
                             dims.add(varint(tag, "TensorProto.dims"));
                         }
-                        if (dims.size() > MAX_RANK) throw error(at, "initializer has more than " + MAX_RANK + " dimensions");
                     }
                     case 2 -> dataType = (int) varint(tag, "TensorProto.data_type");
                     case 3 -> throw error(in.getTotalBytesRead(), "initializer " + (name == null ? "" : "'" + name + "' ")
@@ -377,7 +380,12 @@ public final class OnnxInitializers implements WeightFile {
 
     /** Values spread over varint or unpacked fields: decode them into native memory. */
     private Tensor decodeTyped(Init i, DType d, long n) throws IOException {
-        if (n > Integer.MAX_VALUE) throw new OnnxFormatException(path(), i.declaredAt(), "initializer '" + i.name() + "' too large to decode");
+        long available = 0;
+        for (Chunk c : i.chunks()) available += c.len();
+        if (n > available) { // every value takes at least one byte: refuse before allocating
+            throw new OnnxFormatException(path(), i.declaredAt(), "initializer '" + i.name() + "' dims " + Arrays.toString(i.shape())
+                    + " need " + n + " values, but its data fields hold only " + available + " bytes");
+        }
         MemorySegment out = Arena.ofAuto().allocate(Math.max(1, i.byteSize()), 8);
         long count = 0;
         for (Chunk c : i.chunks()) {
