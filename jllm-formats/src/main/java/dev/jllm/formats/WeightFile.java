@@ -28,7 +28,10 @@ public interface WeightFile extends AutoCloseable {
     /** The named tensor as a view over the mapped file; throws if absent. */
     Tensor tensor(String name);
 
-    /** All tensors by name, in file order. */
+    /**
+     * All tensors by name, in file order. Throws IllegalArgumentException if any has a dtype
+     * jllm cannot compute with; walk {@link #entries()} and call {@link #tensor} to skip those.
+     */
     default Map<String, Tensor> tensors() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (TensorEntry e : entries()) out.put(e.name(), tensor(e.name()));

@@ -209,7 +209,7 @@ public final class GgufFile implements WeightFile {
             throw in.error(at, what + " has length " + Long.toUnsignedString(len) + " but only "
                     + in.remaining() + " bytes are left");
         }
-        return in.utf8(len, what);
+        return len == 0 ? "" : in.utf8(len, what); // empty strings share one object
     }
 
     private static GgufType readType(ByteCursor in, String what) throws ModelFormatException {

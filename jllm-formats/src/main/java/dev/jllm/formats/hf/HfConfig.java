@@ -21,6 +21,7 @@ import java.util.List;
  * @param headDim defaults to {@code hiddenSize / numAttentionHeads}
  * @param ropeTheta defaults to 10000
  * @param tieWordEmbeddings null when the file does not say (transformers' default then depends on the class)
+ * @param slidingWindow null when absent, null, or switched off by {@code use_sliding_window: false}
  */
 public record HfConfig(List<String> architectures, String modelType, int hiddenSize, Integer intermediateSize,
                        int numHiddenLayers, int numAttentionHeads, int numKeyValueHeads, int headDim,
@@ -100,10 +101,17 @@ public record HfConfig(List<String> architectures, String modelType, int hiddenS
         return new HfConfig(List.copyOf(arch), modelType, hidden, firstInt(c, "intermediate_size", "n_inner", "ffn_dim", "d_ff"),
                 layers, heads, kvHeads, headDim, theta, scaling, dblOrNull(c, "rms_norm_eps"),
                 firstDbl(c, "layer_norm_eps", "layer_norm_epsilon"), intOrNull(c, "vocab_size"),
-                firstInt(c, "max_position_embeddings", "n_positions", "n_ctx"), tie, intOrNull(c, "sliding_window"),
+                firstInt(c, "max_position_embeddings", "n_positions", "n_ctx"), tie, slidingWindow(c),
                 moe, mla, text(root, "torch_dtype", text(root, "dtype", text(c, "torch_dtype", null))),
                 ids(c.has("bos_token_id") ? c.get("bos_token_id") : root.get("bos_token_id")),
                 ids(c.has("eos_token_id") ? c.get("eos_token_id") : root.get("eos_token_id")), root);
+    }
+
+    /** Qwen2-style configs carry a window size but switch it off with {@code use_sliding_window: false}. */
+    private static Integer slidingWindow(JsonNode c) {
+        JsonNode use = c.get("use_sliding_window");
+        if (use != null && use.isBoolean() && !use.booleanValue()) return null;
+        return intOrNull(c, "sliding_window");
     }
 
     /** True when this is a mixture-of-experts model. */

@@ -76,6 +76,16 @@ class HfConfigTest {
     }
 
     @Test
+    void qwen2TiedEmbeddingsAndDisabledSlidingWindow() throws Exception {
+        HfConfig c = read("qwen2.5-0.5b.json");
+        assertThat(c.tieWordEmbeddings()).isTrue();
+        assertThat(c.slidingWindow()).as("use_sliding_window is false").isNull();
+        assertThat(c.numKeyValueHeads()).isEqualTo(2);
+        assertThat(c.headDim()).isEqualTo(64);
+        assertThat(c.vocabSize()).isEqualTo(151936);
+    }
+
+    @Test
     void gpt2Aliases() throws Exception {
         HfConfig c = read("gpt2.json");
         assertThat(List.of(c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim()))
