@@ -290,6 +290,8 @@ I
   ["raise_exception", `{% if xs | length > 3 %}{{ raise_exception("Too many items: " ~ (xs | length)) }}{% endif %}ok`],
   ["nested_index", `{{ people[1]["name"] }} {{ people[0].role }} {{ obj["args"]["a"][2]["k"] is none }}`],
   ["dict_literal_and_list_literal", `{% set m = {"k": "v", "n": [1, 2]} %}{{ m.k }}{{ m["n"][1] }}{% for a, b in [["x", 1], ["y", 2]] %}{{ a }}{{ b }}{% endfor %}`],
+  ["items_filter_min_max", `{% for k, v in d | items %}{{ k }}={{ v }};{% endfor %} {{ xs | min }} {{ xs | max }} {{ words | max }}`],
+  ["generation_block", `{% for p in people %}{% if p.role == "assistant" %}{% generation %}{{ p.name }}!{% endgeneration %}{% else %}{{ p.name }}{% endif %}|{% endfor %}`],
   ["is_equalto_compare", `{% if "a" == "a" and not ("a" != "a") and 1 < 2 and 2 <= 2 %}ok{% endif %}{% if (xs | length) > 2 or false %}!{% endif %}`],
 ];
 

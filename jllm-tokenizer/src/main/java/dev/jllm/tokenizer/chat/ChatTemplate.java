@@ -240,6 +240,7 @@ public final class ChatTemplate {
                 .build();
         Jinjava j = new Jinjava(config);
         for (Filter f : PythonFilters.all()) j.getGlobalContext().registerFilter(f);
+        j.getGlobalContext().registerTag(new GenerationTag());
         try {
             j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                     TemplateFunctions.class.getMethod("raiseException", Object.class)));

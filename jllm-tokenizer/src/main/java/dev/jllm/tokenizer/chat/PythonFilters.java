@@ -12,7 +12,7 @@ final class PythonFilters {
     }
 
     static List<Filter> all() {
-        return List.of(new ToJson(), new Trim(), new Str());
+        return List.of(new ToJson(), new Trim(), new Str(), new Items(), new MinMax("min"), new MinMax("max"));
     }
 
     /** {@code tojson(indent=None, separators=None, sort_keys=False, ensure_ascii=False)} as transformers defines it. */
@@ -76,6 +76,60 @@ final class PythonFilters {
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
             return var == null ? "" : TemplateValues.pythonStr(var);
+        }
+    }
+
+    /** {@code items}: a mapping's (key, value) pairs (Jinja 3.1), which jinjava lacks. */
+    static final class Items implements AdvancedFilter {
+        @Override
+        public String getName() {
+            return "items";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            if (var == null) return new com.hubspot.jinjava.objects.collections.PyList(new java.util.ArrayList<>());
+            if (!(var instanceof Map<?, ?>)) {
+                throw new TemplateException("items: can only get item pairs from a mapping, found " + PythonMethods.typeName(var), false);
+            }
+            return PythonMethods.call(var, "items", new Object[0]);
+        }
+    }
+
+    /** {@code min} / {@code max} over a sequence of numbers or strings (Jinja builtins jinjava lacks). */
+    static final class MinMax implements AdvancedFilter {
+        private final String name;
+
+        MinMax(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            if (!(var instanceof Iterable<?> it)) {
+                throw new TemplateException(name + ": expected a sequence, found " + PythonMethods.typeName(var), false);
+            }
+            Object best = null;
+            for (Object x : it) {
+                Comparable c = comparable(x);
+                if (best == null || (name.equals("min") ? c.compareTo(comparable(best)) < 0 : c.compareTo(comparable(best)) > 0)) {
+                    best = x;
+                }
+            }
+            return best; // None for an empty sequence, as Jinja returns Undefined
+        }
+
+        private Comparable<?> comparable(Object x) {
+            if (x instanceof Number n) return n instanceof Double || n instanceof Float ? (Comparable<?>) n.doubleValue()
+                    : (Comparable<?>) (double) n.longValue();
+            if (x instanceof String s) return s;
+            throw new TemplateException(name + ": cannot compare " + PythonMethods.typeName(x), false);
         }
     }
 }

@@ -37,7 +37,7 @@ final class TemplateRewriter {
             String name = tagName(p.text);
             if (BLOCKS.contains(name) && !(name.equals("set") && inner(p.text).contains("="))) {
                 stack.push(new int[]{i, name.equals("for") ? 1 : 0});
-            } else if (name.startsWith("end") && !stack.isEmpty()) {
+            } else if (endsBlock(name) && !stack.isEmpty()) {
                 stack.pop();
             } else if (name.equals("else") && !stack.isEmpty() && stack.peek()[1] == 1) {
                 forsWithElse.add(stack.peek()[0]);
@@ -73,7 +73,7 @@ final class TemplateRewriter {
                 out.append(open).append(" endfor %}{% if not ").append(forFlags.peek()).append(".ran ").append(close);
                 forFlags.pop();
                 forFlags.push("#else"); // the matching endfor now closes the if
-            } else if (name.startsWith("end")) {
+            } else if (endsBlock(name)) {
                 String f = forFlags.isEmpty() ? "" : forFlags.pop();
                 out.append(f.equals("#else") ? open + " endif " + close : p.text);
             } else {
@@ -125,7 +125,12 @@ final class TemplateRewriter {
     }
 
     private static final java.util.Set<String> BLOCKS =
-            java.util.Set.of("for", "if", "macro", "call", "filter", "set", "block", "raw");
+            java.util.Set.of("for", "if", "macro", "call", "filter", "set", "block", "raw", "generation", "autoescape", "with");
+
+    /** An end tag of a block kind tracked here ("endfor", "endif", ...). */
+    private static boolean endsBlock(String name) {
+        return name.startsWith("end") && BLOCKS.contains(name.substring(3));
+    }
 
     /**
      * {@code for VARS in ITER if COND}: jinjava ignores or mishandles the filter, so the filtered items
