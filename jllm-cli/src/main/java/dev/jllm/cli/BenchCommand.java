@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Measure speed on this machine (kernels, tokenizer, models).",
-        subcommands = {BenchKernelsCommand.class})
+        subcommands = {BenchKernelsCommand.class, BenchTokenizerCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

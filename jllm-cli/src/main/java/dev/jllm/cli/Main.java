@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
+                TokenizeCommand.class,
                 InspectCommand.class,
                 TrainTokenizerCommand.class,
         })
