@@ -14,7 +14,7 @@ import java.util.Arrays;
  * row stride {@code ldc}. As in BLAS, beta == 0 means C is not read (NaN or garbage there
  * does not leak), and alpha == 0 or k == 0 means A and B are not read.
  *
- * <p>Products with m or n equal to 1 run as a matrix-vector product ({@link GemmThin});
+ * <p>Products with m or n at most 4 run as matrix-vector products ({@link GemmThin});
  * everything else runs the packed, cache-blocked, multithreaded kernel ({@link GemmBlocked}).
  */
 public final class Gemm {
@@ -34,15 +34,25 @@ public final class Gemm {
             scale(m, n, beta, c, cOff, ldc);
             return;
         }
-        if (m == 1) {
-            // C row j = Σ_p op(A)(0,p)·op(B)(p,j): rows of the product are B's columns.
-            GemmThin.gemv(n, k, alpha, b, bOff, transB ? ldb : 1, transB ? 1 : ldb,
-                    a, aOff, transA ? lda : 1, beta, c, cOff, 1);
-        } else if (n == 1) {
-            GemmThin.gemv(m, k, alpha, a, aOff, transA ? 1 : lda, transA ? lda : 1,
-                    b, bOff, transB ? 1 : ldb, beta, c, cOff, ldc);
+        if (Math.min(m, n) <= GemmThin.MAX_VECTORS) {
+            thin(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             GemmBlocked.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /** m or n <= 4: matrix-vector products against the other operand, which is read once. */
+    private static void thin(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        if (m <= n) {
+            // The m rows of op(A) are the vectors; C row v, element j = Σ_p op(B)(p,j)·op(A)(v,p).
+            GemmThin.gemv(m, n, k, alpha, b, bOff, transB ? ldb : 1, transB ? 1 : ldb,
+                    a, aOff, transA ? 1 : lda, transA ? lda : 1, beta, c, cOff, ldc, 1);
+        } else {
+            // The n columns of op(B) are the vectors; C column v, element i = Σ_p op(A)(i,p)·op(B)(p,v).
+            GemmThin.gemv(n, m, k, alpha, a, aOff, transA ? 1 : lda, transA ? lda : 1,
+                    b, bOff, transB ? ldb : 1, transB ? 1 : ldb, beta, c, cOff, 1, ldc);
         }
     }
 

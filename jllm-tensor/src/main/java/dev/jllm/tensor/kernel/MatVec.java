@@ -64,9 +64,13 @@ public final class MatVec {
         MatVecInput in = MatVecInput.quantize(x, xOff, w.cols, 1);
         if (MatVecFused.supports(w.type)) {
             Parallel.forRange(w.rows, GRAIN, (s, e) -> {
-                int r = s;
-                for (; r + 1 < e; r += 2) MatVecFused.dot2(w, r, in, 0, y, yOff + r);
-                if (r < e) y[yOff + r] = MatVecFused.dot(w, r, in, 0);
+                for (int r = s; r < e; r++) y[yOff + r] = MatVecFused.dot(w, r, in, 0);
+            });
+            return;
+        }
+        if (MatVecKQuants.supports(w.type)) {
+            Parallel.forRange(w.rows, GRAIN, (s, e) -> {
+                for (int r = s; r < e; r++) y[yOff + r] = MatVecKQuants.dot(w, r, in, 0);
             });
             return;
         }

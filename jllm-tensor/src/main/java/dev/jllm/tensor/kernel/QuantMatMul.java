@@ -79,8 +79,12 @@ public final class QuantMatMul {
                 }
             }
             default -> {
-                if (MatVecFused.supports(w.type) && t1 - t0 == 1) {
+                if (t1 - t0 == 1 && MatVecFused.supports(w.type)) {
                     for (int r = r0; r < r1; r++) y[yOff + t0 * rows + r] = MatVecFused.dot(w, r, in, t0);
+                    return;
+                }
+                if (t1 - t0 == 1 && MatVecKQuants.supports(w.type)) {
+                    for (int r = r0; r < r1; r++) y[yOff + t0 * rows + r] = MatVecKQuants.dot(w, r, in, t0);
                     return;
                 }
                 MatVec.Scratch sc = MatVec.Scratch.get(cols, TILE);

@@ -120,6 +120,25 @@ class GemmTest {
     }
 
     @Test
+    void thinProductsAroundTheVectorLimit() {
+        // m or n <= 4 runs as matrix-vector products (dot or axpy form), 5 is the first blocked size.
+        SplittableRandom rnd = new SplittableRandom(5);
+        int[] others = {1, 7, 33, 100, 257};
+        int variant = 0;
+        for (int few = 2; few <= 5; few++) {
+            for (int other : others) for (int k : others) {
+                for (int t = 0; t < 4; t++) {
+                    float[] ab = ALPHA_BETA[variant % ALPHA_BETA.length];
+                    boolean ta = (t & 2) != 0, tb = (t & 1) != 0;
+                    check(rnd, ta, tb, few, other, k, ab[0], ab[1], variant % 2 == 0 ? 0 : 2, variant % 3);
+                    check(rnd, ta, tb, other, few, k, ab[1] == 0f ? ab[0] : -ab[0], ab[1], variant % 2, variant % 4);
+                    variant++;
+                }
+            }
+        }
+    }
+
+    @Test
     void emptyDimensionsAndZeroAlpha() {
         float[] c = {Float.NaN, Float.NaN, 3f, 4f};
         // k == 0 with beta == 0: C becomes 0 without reading it (NaN does not survive).
