@@ -54,8 +54,9 @@ public final class GgufWriter {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
         if (key.equals(GgufFile.ALIGNMENT_KEY)) {
-            if (value.type() != GgufType.UINT32 || value.asLong() == 0 || Long.bitCount(value.asLong()) != 1) {
-                throw new IllegalArgumentException(GgufFile.ALIGNMENT_KEY + " must be a UINT32 power of two, got " + value);
+            // llama.cpp needs a power of two; the spec asks for a multiple of 8: write only values meeting both.
+            if (value.type() != GgufType.UINT32 || value.asLong() < 8 || Long.bitCount(value.asLong()) != 1) {
+                throw new IllegalArgumentException(GgufFile.ALIGNMENT_KEY + " must be a UINT32 power of two >= 8, got " + value);
             }
         }
         metadata.put(key, value);

@@ -125,6 +125,7 @@ public class GgufRoundTripTest {
     void writerRejectsWhatReadersRefuse() {
         GgufWriter w = new GgufWriter();
         assertThatThrownBy(() -> w.put(GgufFile.ALIGNMENT_KEY, GgufValue.uint32(48))).hasMessageContaining("power of two");
+        assertThatThrownBy(() -> w.put(GgufFile.ALIGNMENT_KEY, GgufValue.uint32(4))).hasMessageContaining(">= 8");
         assertThatThrownBy(() -> w.put(GgufFile.ALIGNMENT_KEY, GgufValue.int32(32))).hasMessageContaining("UINT32");
         assertThatThrownBy(() -> w.addTensor("x".repeat(64), Tensor.zeros(2))).hasMessageContaining("at most 63");
         assertThatThrownBy(() -> w.addTensor("q", DType.Q8_0, new long[] {2, 31}, MemorySegment.ofArray(new byte[34])))
