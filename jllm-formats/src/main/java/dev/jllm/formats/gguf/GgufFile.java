@@ -297,6 +297,60 @@ public final class GgufFile implements WeightFile {
     /** Metadata with exact GGUF types, in file order. */
     public Map<String, GgufValue> typedMetadata() { return typedMetadata; }
 
+    // ---- typed metadata lookups for model loaders: a missing or mistyped key is named ----
+
+    /** An integer value of any width (UINT64 as raw bits); throws if absent or not an integer. */
+    public long integer(String key) {
+        GgufValue v = require(key);
+        if (!v.type().isInteger()) throw wrongType(key, v, "an integer");
+        return v.asLong();
+    }
+
+    public long integer(String key, long dflt) {
+        return typedMetadata.containsKey(key) ? integer(key) : dflt;
+    }
+
+    /** A FLOAT32, FLOAT64 or integer value as a double. */
+    public double number(String key) {
+        GgufValue v = require(key);
+        if (v.value() instanceof Float f) return f;
+        if (v.value() instanceof Double d) return d;
+        if (v.type().isInteger()) return v.asLong();
+        throw wrongType(key, v, "a number");
+    }
+
+    public double number(String key, double dflt) {
+        return typedMetadata.containsKey(key) ? number(key) : dflt;
+    }
+
+    public String string(String key) {
+        GgufValue v = require(key);
+        if (v.type() != GgufType.STRING) throw wrongType(key, v, "a STRING");
+        return (String) v.value();
+    }
+
+    public String string(String key, String dflt) {
+        return typedMetadata.containsKey(key) ? string(key) : dflt;
+    }
+
+    public boolean bool(String key, boolean dflt) {
+        GgufValue v = typedMetadata.get(key);
+        if (v == null) return dflt;
+        if (v.type() != GgufType.BOOL) throw wrongType(key, v, "a BOOL");
+        return (Boolean) v.value();
+    }
+
+    private GgufValue require(String key) {
+        GgufValue v = typedMetadata.get(key);
+        if (v == null) throw new IllegalArgumentException(path() + ": missing metadata key '" + key + "'");
+        return v;
+    }
+
+    private IllegalArgumentException wrongType(String key, GgufValue v, String expected) {
+        return new IllegalArgumentException(path() + ": metadata '" + key + "' is " + v.type()
+                + (v.elementType() != null ? "<" + v.elementType() + ">" : "") + ", expected " + expected);
+    }
+
     /** Tensor infos by name, in file order. */
     public Map<String, GgufTensorInfo> tensorInfos() { return infos; }
 

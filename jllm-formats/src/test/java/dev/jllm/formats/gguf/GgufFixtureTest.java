@@ -128,6 +128,22 @@ class GgufFixtureTest {
     }
 
     @Test
+    void typedLookupsNameMissingOrMistypedKeys() throws Exception {
+        try (GgufFile f = GgufFile.open(Fixtures.copy("fixture_v3.gguf", dir))) {
+            assertThat(f.string("general.architecture")).isEqualTo("llama");
+            assertThat(f.integer("test.uint32")).isEqualTo(4_000_000_000L);
+            assertThat(f.integer("absent", 7)).isEqualTo(7);
+            assertThat(f.number("test.float32")).isEqualTo(1.5);
+            assertThat(f.number("test.int16")).isEqualTo(-30000.0);
+            assertThat(f.bool("test.bool", false)).isTrue();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> f.integer("llama.block_count"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing metadata key 'llama.block_count'");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> f.string("test.arr.string"))
+                    .hasMessageContaining("'test.arr.string' is ARRAY<STRING>, expected a STRING");
+        }
+    }
+
+    @Test
     void dtypesMapToJllm() throws Exception {
         try (GgufFile f = GgufFile.open(Fixtures.copy("fixture_v3.gguf", dir))) {
             assertThat(f.tensor("tok_embd.weight").dtype()).isEqualTo(DType.F32);

@@ -31,6 +31,7 @@ class SafetensorsTest {
             for (Map.Entry<String, JsonNode> e : exp.get("tensors").properties()) {
                 JsonNode t = e.getValue();
                 Tensor x = f.tensor(e.getKey());
+                assertThat(x.segment().isMapped()).as("a view over the mapped file").isTrue();
                 assertThat(x.dtype().name()).isEqualTo(t.get("dtype").asText());
                 assertThat(x.shape()).containsExactly(Fixtures.longs(t.get("shape")));
                 if (x.dtype() == DType.I64) {
