@@ -100,7 +100,8 @@ public class GemmBench {
         for (String s : shapes) {
             for (String t : cases.split(",")) {
                 Case p = Case.of(s, t);
-                p.run();
+                long warm = System.nanoTime(); // let C2 compile the kernels before timing
+                do p.run(); while (System.nanoTime() - warm < 500_000_000L);
                 double[] g = new double[reps], cpu = new double[reps];
                 for (int r = 0; r < reps; r++) {
                     int iters = 0;
