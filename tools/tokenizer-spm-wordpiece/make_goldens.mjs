@@ -78,7 +78,18 @@ async function wordPiece() {
     }
   }
   tok.disableTruncation();
-  const out = { source: 'HF tokenizers (@anush008/tokenizers) on all-MiniLM-L6-v2 tokenizer.json', cases, pairs, truncated };
+  // Added tokens as a user adds them (normalized: matched in the lowercased text).
+  tok.addTokens(['New York', 'xyzzy', '[Custom]']);
+  const savedPath = path.join(os.tmpdir(), 'minilm-added.json');
+  tok.save(savedPath);
+  const addedTokens = JSON.parse(fs.readFileSync(savedPath, 'utf8')).added_tokens;
+  const added = [];
+  for (const text of ['I love new york and NEW YORK, xyzzy!', 'XyZzY[Custom] [custom] New  York', ...texts.slice(0, 20)]) {
+    const e = await tok.encode(text, null, { addSpecialTokens: true });
+    added.push({ text, ids: e.getIds(), decoded: await tok.decode(e.getIds(), false) });
+  }
+  const out = { source: 'HF tokenizers (@anush008/tokenizers) on all-MiniLM-L6-v2 tokenizer.json', cases, pairs, truncated,
+    added_tokens: addedTokens, added };
   writeGz(path.join(res, 'wordpiece', 'minilm-goldens.json.gz'), JSON.stringify(out));
   console.log('wordpiece', cases.length, 'texts', pairs.length, 'pairs', truncated.length, 'truncated');
 }

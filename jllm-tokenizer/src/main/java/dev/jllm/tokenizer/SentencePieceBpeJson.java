@@ -65,7 +65,13 @@ final class SentencePieceBpeJson {
                 unkId(model, vocab), model.path("fuse_unk").asBoolean(false), model.path("ignore_merges").asBoolean(false));
         UnaryOperator<String> normalizer = TokenizerJsonBpe.normalizer(root.path("normalizer"));
         PreTokenizer preTokenizer = preTokenizer(root.path("pre_tokenizer"));
-        SpecialTokens normalizedAdded = new SpecialTokens(normalized);
+        // Like Hugging Face, a normalized added token is itself normalized before it is looked for.
+        List<SpecialTokens.Entry> normalizedForms = new ArrayList<>();
+        for (SpecialTokens.Entry e : normalized) {
+            String form = normalizer == null ? e.content() : normalizer.apply(e.content());
+            if (!form.isEmpty()) normalizedForms.add(new SpecialTokens.Entry(form, e.id(), e.special(), e.lstrip(), e.rstrip(), e.singleWord()));
+        }
+        SpecialTokens normalizedAdded = new SpecialTokens(normalizedForms);
 
         SentencePieceBpe.FragmentEncoder encoder = (fragment, atTextStart, afterSpecialOrStart, out) -> {
             String text = normalizer == null ? fragment : normalizer.apply(fragment);

@@ -48,6 +48,7 @@ public final class WordPiece implements Tokenizer {
     private final String prefix;
     private final int maxInputCharsPerWord;
     private final SpecialTokens addedTokens;
+    private final SpecialTokens normalizedAddedTokens;
     private final UnaryOperator<String> normalizer;
     private final WordSplitter preTokenizer;
     private final WordPieceTemplate template;
@@ -61,28 +62,38 @@ public final class WordPiece implements Tokenizer {
         void split(String text, Consumer<String> words);
     }
 
-    private WordPiece(Map<String, Integer> vocab, List<SpecialTokens.Entry> added, String unk, String prefix,
+    private WordPiece(Map<String, Integer> vocab, List<SpecialTokens.Entry> added, List<SpecialTokens.Entry> normalizedAdded,
+                      String unk, String prefix,
                       int maxInputCharsPerWord, UnaryOperator<String> normalizer, WordSplitter preTokenizer,
                       WordPieceTemplate template, boolean decoderCleanup, String decoderPrefix, int maxLength) {
+        List<SpecialTokens.Entry> allAdded = new ArrayList<>(added);
+        allAdded.addAll(normalizedAdded);
         int maxId = -1;
         for (int id : vocab.values()) maxId = Math.max(maxId, id);
-        for (SpecialTokens.Entry e : added) maxId = Math.max(maxId, e.id());
+        for (SpecialTokens.Entry e : allAdded) maxId = Math.max(maxId, e.id());
         this.pieces = new String[maxId + 1];
         vocab.forEach((p, id) -> pieces[id] = p);
         this.special = new boolean[pieces.length];
-        for (SpecialTokens.Entry e : added) {
+        for (SpecialTokens.Entry e : allAdded) {
             pieces[e.id()] = e.content();
             special[e.id()] = e.special();
         }
         this.modelVocab = vocab;
         this.ids = new HashMap<>(vocab);
-        for (SpecialTokens.Entry e : added) ids.putIfAbsent(e.content(), e.id());
+        for (SpecialTokens.Entry e : allAdded) ids.putIfAbsent(e.content(), e.id());
         Integer u = vocab.get(unk);
         if (u == null) throw new IllegalArgumentException("WordPiece: unknown token '" + unk + "' is not in the vocabulary");
         this.unkId = u;
         this.prefix = prefix;
         this.maxInputCharsPerWord = maxInputCharsPerWord;
         this.addedTokens = new SpecialTokens(added);
+        // Like Hugging Face, a normalized added token is itself normalized before it is looked for.
+        List<SpecialTokens.Entry> normalizedForms = new ArrayList<>();
+        for (SpecialTokens.Entry e : normalizedAdded) {
+            String form = normalizer.apply(e.content());
+            if (!form.isEmpty()) normalizedForms.add(new SpecialTokens.Entry(form, e.id(), e.special(), e.lstrip(), e.rstrip(), e.singleWord()));
+        }
+        this.normalizedAddedTokens = new SpecialTokens(normalizedForms);
         this.normalizer = normalizer;
         this.preTokenizer = preTokenizer;
         this.template = template;
@@ -105,19 +116,13 @@ public final class WordPiece implements Tokenizer {
             Map.Entry<String, JsonNode> e = it.next();
             vocab.put(e.getKey(), e.getValue().asInt());
         }
-        List<SpecialTokens.Entry> added = new ArrayList<>();
-        List<String> normalizedAdded = new ArrayList<>();
+        // Added tokens marked normalized are looked for in the normalized text, the others in the raw text.
+        List<SpecialTokens.Entry> added = new ArrayList<>(), normalizedAdded = new ArrayList<>();
         for (JsonNode t : root.path("added_tokens")) {
             boolean isSpecial = t.path("special").asBoolean();
-            String content = t.path("content").asText();
-            added.add(new SpecialTokens.Entry(content, t.path("id").asInt(), isSpecial,
-                    t.path("lstrip").asBoolean(), t.path("rstrip").asBoolean(), t.path("single_word").asBoolean()));
-            if (t.path("normalized").asBoolean(!isSpecial)) normalizedAdded.add(content);
-        }
-        if (!normalizedAdded.isEmpty()) {
-            // Such tokens are matched after normalization; BERT vocabularies mark theirs as not normalized.
-            throw new IllegalArgumentException("tokenizer.json: WordPiece added tokens " + normalizedAdded
-                    + " have normalized=true; expected added tokens matched on the raw text (normalized=false)");
+            SpecialTokens.Entry e = new SpecialTokens.Entry(t.path("content").asText(), t.path("id").asInt(), isSpecial,
+                    t.path("lstrip").asBoolean(), t.path("rstrip").asBoolean(), t.path("single_word").asBoolean());
+            (t.path("normalized").asBoolean(!isSpecial) ? normalizedAdded : added).add(e);
         }
         JsonNode decoder = root.path("decoder");
         boolean cleanup = true;
@@ -131,7 +136,7 @@ public final class WordPiece implements Tokenizer {
         }
         JsonNode trunc = root.path("truncation");
         int maxLength = trunc.isObject() ? trunc.path("max_length").asInt(BERT_MAX_LENGTH) : BERT_MAX_LENGTH;
-        return new WordPiece(vocab, added, model.path("unk_token").asText("[UNK]"),
+        return new WordPiece(vocab, added, normalizedAdded, model.path("unk_token").asText("[UNK]"),
                 model.path("continuing_subword_prefix").asText("##"),
                 model.path("max_input_chars_per_word").asInt(100),
                 normalizer(root.path("normalizer")), preTokenizer(root.path("pre_tokenizer")),
@@ -166,7 +171,7 @@ public final class WordPiece implements Tokenizer {
         Integer cls = vocab.get("[CLS]"), sep = vocab.get("[SEP]");
         if (cls == null || sep == null) throw new IllegalArgumentException(vocabFile + ": a BERT vocabulary needs [CLS] and [SEP]");
         BertNormalizer n = BertNormalizer.bert(lowercase);
-        return new WordPiece(vocab, added, "[UNK]", "##", 100, n::normalize, BertPreTokenizer::split,
+        return new WordPiece(vocab, added, List.of(), "[UNK]", "##", 100, n::normalize, BertPreTokenizer::split,
                 WordPieceTemplate.bert(cls, sep), true, "##", BERT_MAX_LENGTH);
     }
 
@@ -252,7 +257,22 @@ public final class WordPiece implements Tokenizer {
         addedTokens.split(text, 0, text.length(), parseSpecial, new SpecialTokens.Sink() {
             @Override
             public void text(int start, int end) {
-                preTokenizer.split(normalizer.apply(text.substring(start, end)), w -> encodeWord(w, out));
+                String normalized = normalizer.apply(text.substring(start, end));
+                if (normalizedAddedTokens.isEmpty()) {
+                    preTokenizer.split(normalized, w -> encodeWord(w, out));
+                    return;
+                }
+                normalizedAddedTokens.split(normalized, 0, normalized.length(), parseSpecial, new SpecialTokens.Sink() {
+                    @Override
+                    public void text(int s, int e) {
+                        preTokenizer.split(normalized.substring(s, e), w -> encodeWord(w, out));
+                    }
+
+                    @Override
+                    public void token(int id) {
+                        out.accept(id);
+                    }
+                });
             }
 
             @Override

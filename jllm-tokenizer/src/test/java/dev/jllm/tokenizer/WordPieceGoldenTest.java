@@ -58,4 +58,21 @@ class WordPieceGoldenTest {
         }
         assertEquals(0, m.count(), m.report());
     }
+
+    /** Tokens added by a user (normalized=true): matched in the normalized text, as Hugging Face does. */
+    @Test
+    void userAddedTokensMatchHuggingFace() {
+        com.fasterxml.jackson.databind.node.ObjectNode root =
+                (com.fasterxml.jackson.databind.node.ObjectNode) gz("/wordpiece/all-minilm-l6-v2-tokenizer.json.gz");
+        root.set("added_tokens", fixture.get("added_tokens"));
+        WordPiece withAdded = WordPiece.fromTokenizerJson(root);
+        SpmWordPieceFixtures.Mismatches m = new SpmWordPieceFixtures.Mismatches();
+        for (JsonNode c : fixture.get("added")) {
+            String text = c.get("text").asText();
+            int[] ids = ints(c.get("ids"));
+            m.checkIds(ids, withAdded.encode(text, true, true), "encode '" + escape(text) + "'");
+            m.checkText(c.get("decoded").asText(), withAdded.decode(ids), "decode '" + escape(text) + "'");
+        }
+        assertEquals(0, m.count(), m.report());
+    }
 }
