@@ -29,6 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MutationFuzzTest {
     private static final long MILLIS_PER_FORMAT = Long.getLong("jllm.fuzzMillis", 4000);
+    /** Added to each test's seed: {@code -Djllm.fuzzSeed=N} explores other mutations. */
+    private static final long SEED_OFFSET = Long.getLong("jllm.fuzzSeed", 0);
     private static final long[] HUGE = {-1L, 1L << 60, 1L << 32, (1L << 31) - 1, 1L << 31, 0x7fff_ffff_ffff_ffffL, 1L << 40, 255, 0};
 
     @TempDir Path dir;
@@ -70,6 +72,7 @@ class MutationFuzzTest {
     }
 
     private void fuzz(byte[][] seeds, Opener opener, long seed) throws Exception {
+        seed += SEED_OFFSET;
         Random rnd = new Random(seed);
         long deadline = System.currentTimeMillis() + MILLIS_PER_FORMAT;
         int runs = 0, opened = 0;
