@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -18,8 +17,6 @@ import java.util.function.UnaryOperator;
  * {@link Tokenizers}; thread-safe once built.
  */
 public final class ByteLevelBpe implements Tokenizer {
-    private static final int CACHE_LIMIT = 200_000;
-
     private final byte[][] tokenBytes;
     private final String[] pieces;
     private final Map<String, Integer> pieceToId;
@@ -36,7 +33,7 @@ public final class ByteLevelBpe implements Tokenizer {
     private final int[] suffixIds;
     private final int bos;
     private final int eos;
-    private final Map<String, int[]> cache;
+    private final ThreadLocal<ByteLevelBpePieceCache> caches = ThreadLocal.withInitial(ByteLevelBpePieceCache::new);
 
     private ByteLevelBpe(Builder b) {
         int size = b.vocab.length;
@@ -87,10 +84,8 @@ public final class ByteLevelBpe implements Tokenizer {
                 }
             }
             wholePieces = new ByteLevelBpePieceTable(texts);
-            cache = null;
         } else {
             wholePieces = null;
-            cache = new ConcurrentHashMap<>();
         }
         preTokenizer = b.preTokenizer;
         normalizer = b.normalizer;
@@ -118,7 +113,7 @@ public final class ByteLevelBpe implements Tokenizer {
     @Override
     public int[] encode(String text, boolean addSpecialTokens, boolean parseSpecial) {
         String s = replaceLoneSurrogates(text);
-        Encoder enc = new Encoder(s.length() / 3 + 16);
+        Encoder enc = new Encoder(s.length() / 3 + 16, caches.get());
         if (addSpecialTokens) enc.out.addAll(prefixIds);
         if (rawAdded.isEmpty()) {
             encodeText(s, 0, s.length(), parseSpecial, enc);
@@ -135,7 +130,7 @@ public final class ByteLevelBpe implements Tokenizer {
     /** Encodes text without added-token matching, normalization or templates: tiktoken's encode_ordinary. */
     public int[] encodeOrdinary(String text) {
         String s = replaceLoneSurrogates(text);
-        Encoder enc = new Encoder(s.length() / 3 + 16);
+        Encoder enc = new Encoder(s.length() / 3 + 16, caches.get());
         preTokenize(s, 0, s.length(), enc);
         return enc.out.toArray();
     }
@@ -173,24 +168,20 @@ public final class ByteLevelBpe implements Tokenizer {
     }
 
     private void encodePiece(String s, int start, int end, Encoder enc) {
+        int hash = ByteLevelBpePieceTable.hash(s, start, end);
         if (wholePieces != null) {
-            int id = wholePieces.get(s, start, end);
+            int id = wholePieces.get(s, start, end, hash);
             if (id >= 0) {
                 enc.out.add(id);
                 return;
             }
-        } else {
-            String key = s.substring(start, end);
-            int[] hit = cache.get(key);
-            if (hit == null) {
-                hit = mergePiece(s, start, end, enc);
-                if (cache.size() >= CACHE_LIMIT) cache.clear();
-                cache.put(key, hit);
-            }
-            enc.out.addAll(hit);
-            return;
         }
-        enc.out.addAll(mergePiece(s, start, end, enc), enc.count);
+        int[] hit = enc.cache.get(s, start, end, hash);
+        if (hit == null) {
+            hit = mergePiece(s, start, end, enc);
+            enc.cache.put(s, start, end, hash, hit);
+        }
+        enc.out.addAll(hit);
     }
 
     /** UTF-8 bytes of the piece → byte tokens → merged; result in enc.ids[0..enc.count). */
@@ -217,8 +208,7 @@ public final class ByteLevelBpe implements Tokenizer {
             }
         }
         n = merges.merge(ids, n, enc.pairs(n));
-        enc.count = n;
-        return wholePieces != null ? ids : Arrays.copyOf(ids, n);
+        return Arrays.copyOf(ids, n);
     }
 
     /** Appends the token of one byte; a byte with no token is dropped, as Hugging Face's BPE does without an unk token. */
@@ -257,12 +247,13 @@ public final class ByteLevelBpe implements Tokenizer {
     /** Per-call scratch space and output. */
     private static final class Encoder {
         final IntList out;
+        final ByteLevelBpePieceCache cache;
         private int[] ids = new int[64];
         private long[] pairs = new long[64];
-        int count;
 
-        Encoder(int capacity) {
+        Encoder(int capacity, ByteLevelBpePieceCache cache) {
             out = new IntList(capacity);
+            this.cache = cache;
         }
 
         int[] ids(int n) {

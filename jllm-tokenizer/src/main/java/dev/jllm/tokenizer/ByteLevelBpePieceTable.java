@@ -36,15 +36,19 @@ final class ByteLevelBpePieceTable {
         }
     }
 
-    private static int hash(String s, int start, int end) {
+    static int hash(String s, int start, int end) {
         int h = end - start;
         for (int i = start; i < end; i++) h = 31 * h + s.charAt(i);
         return h ^ (h >>> 15) ^ (h >>> 7);
     }
 
     int get(String s, int start, int end) {
+        return get(s, start, end, hash(s, start, end));
+    }
+
+    int get(String s, int start, int end, int hash) {
         int len = end - start;
-        int i = hash(s, start, end) & mask;
+        int i = hash & mask;
         while (true) {
             String k = keys[i];
             if (k == null) return -1;
