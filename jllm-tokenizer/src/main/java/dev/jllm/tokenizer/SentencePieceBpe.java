@@ -119,10 +119,12 @@ public final class SentencePieceBpe implements Tokenizer {
     /** Streaming decoder; with {@code skipSpecial} control tokens print nothing. */
     public StreamingDecoder streamingDecoder(boolean skipSpecial) {
         int[] spacesToStrip = {decoder.leadingSpacesStripped()};
+        boolean[] first = {true};
         return new Utf8StreamDecoder(id -> {
             checkId(id);
-            if ((skipSpecial && special[id]) || pieces[id] == null) return new byte[0];
-            byte[] b = decoder.bytesOfPiece(pieces[id]);
+            if (skipSpecial && special[id]) return new byte[0];
+            byte[] b = decoder.bytesOfPiece(pieces[id] == null ? "" : pieces[id], first[0]);
+            first[0] = false;
             int cut = 0;
             while (spacesToStrip[0] > 0 && cut < b.length && b[cut] == ' ') {
                 cut++;

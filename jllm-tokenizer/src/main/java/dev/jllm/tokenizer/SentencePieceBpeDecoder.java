@@ -27,6 +27,8 @@ final class SentencePieceBpeDecoder {
     private final List<String[]> perTokenReplacements = new ArrayList<>();
     private final boolean byteFallback;
     private final int leadingSpacesStripped;
+    /** Metaspace decoder with a prepend scheme: every replacement char of the first token is dropped. */
+    private String firstTokenDrops;
 
     private SentencePieceBpeDecoder(List<Step> steps, boolean byteFallback, int leadingSpacesStripped) {
         this.steps = steps;
@@ -54,7 +56,6 @@ final class SentencePieceBpeDecoder {
             String type = n.path("type").asText();
             if (type.equals("ByteFallback")) hasByteFallback = true;
             if (type.equals("Strip") && n.path("content").asText().equals(" ")) strip = n.path("start").asInt();
-            if (type.equals("Metaspace") && prependsSpace(n)) strip = 1;
         }
         SentencePieceBpeDecoder d = new SentencePieceBpeDecoder(new ArrayList<>(), hasByteFallback, strip);
         for (JsonNode n : flat) d.add(n);
@@ -96,13 +97,12 @@ final class SentencePieceBpeDecoder {
             case "Metaspace" -> {
                 String replacement = n.path("replacement").asText("\u2581");
                 boolean prepend = prependsSpace(n);
+                if (prepend) firstTokenDrops = replacement;
                 perTokenReplacements.add(new String[]{replacement, " "});
                 steps.add(tokens -> {
                     List<String> out = new ArrayList<>(tokens.size());
                     for (int i = 0; i < tokens.size(); i++) {
-                        String t = tokens.get(i).replace(replacement, " ");
-                        if (i == 0 && prepend && t.startsWith(" ")) t = t.substring(1);
-                        out.add(t);
+                        out.add(tokens.get(i).replace(replacement, i == 0 && prepend ? "" : " "));
                     }
                     return out;
                 });
@@ -192,13 +192,13 @@ final class SentencePieceBpeDecoder {
         return leadingSpacesStripped;
     }
 
-    /** The bytes one piece contributes on its own, for streaming decode. */
-    byte[] bytesOfPiece(String piece) {
+    /** The bytes one piece contributes on its own, for streaming decode; {@code first}: the first token decoded. */
+    byte[] bytesOfPiece(String piece, boolean first) {
         if (byteFallback) {
             int b = byteOfPiece(piece);
             if (b >= 0) return new byte[]{(byte) b};
         }
-        String t = piece;
+        String t = first && firstTokenDrops != null ? piece.replace(firstTokenDrops, "") : piece;
         for (String[] r : perTokenReplacements) t = t.replace(r[0], r[1]);
         return t.getBytes(StandardCharsets.UTF_8);
     }

@@ -95,6 +95,29 @@ class SentencePieceBpeGoldenTest {
         assertEquals(0, m.count(), m.report());
     }
 
+    /** Newer Llama/Mistral layout: Metaspace pre-tokenizer (first/always/never, split or not) and decoder. */
+    @Test
+    void metaspaceVariantsMatchHuggingFace() {
+        JsonNode fixture = gz("/spm/llama2-metaspace-goldens.json.gz");
+        SpmWordPieceFixtures.Mismatches m = new SpmWordPieceFixtures.Mismatches();
+        for (var variant : (Iterable<Map.Entry<String, JsonNode>>) () -> fixture.get("variants").fields()) {
+            com.fasterxml.jackson.databind.node.ObjectNode root =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) gz("/spm/llama2-tokenizer.json.gz");
+            variant.getValue().get("fields").fields().forEachRemaining(f -> root.set(f.getKey(), f.getValue()));
+            SentencePieceBpe tok = SentencePieceBpe.fromTokenizerJson(root);
+            for (JsonNode c : variant.getValue().get("cases")) {
+                String text = c.get("text").asText();
+                String label = variant.getKey() + " '" + escape(text) + "'";
+                int[] ids = ints(c.get("ids_special"));
+                m.checkIds(ids, tok.encode(text, true, true), "encode " + label);
+                m.checkText(c.get("decoded_special").asText(), tok.decode(ids), "decode " + label);
+                m.checkText(c.get("decoded_special_skip").asText(), tok.decode(ids, true), "decode skip " + label);
+                m.checkText(c.get("decoded_special").asText(), stream(tok.streamingDecoder(), ids), "stream " + label);
+            }
+        }
+        assertEquals(0, m.count(), m.report());
+    }
+
     static String stream(Tokenizer.StreamingDecoder d, int[] ids) {
         StringBuilder b = new StringBuilder();
         for (int id : ids) b.append(d.next(id));
