@@ -71,7 +71,7 @@ def random_texts(count=100, seed=20261122):
     return out
 
 
-def train(docs, workdir):
+def train(docs, workdir, add_dummy_prefix=True, vocab_size=3000, name='m'):
     corpus = os.path.join(workdir, 'train.txt')
     with open(corpus, 'w', encoding='utf-8') as f:
         for i, doc in enumerate(docs):
@@ -80,11 +80,11 @@ def train(docs, workdir):
                     p = p.replace('\n', ' ').strip()
                     if p:
                         f.write(p + '\n')
-    prefix = os.path.join(workdir, 'm')
+    prefix = os.path.join(workdir, name)
     spm.SentencePieceTrainer.train(
-        input=corpus, model_prefix=prefix, model_type='bpe', vocab_size=3000,
+        input=corpus, model_prefix=prefix, model_type='bpe', vocab_size=vocab_size,
         byte_fallback=True, normalization_rule_name='identity', remove_extra_whitespaces=False,
-        add_dummy_prefix=True, split_digits=True, character_coverage=0.9995,
+        add_dummy_prefix=add_dummy_prefix, split_digits=True, character_coverage=0.9995,
         user_defined_symbols=USER_DEFINED, control_symbols=CONTROL,
         unk_id=0, bos_id=1, eos_id=2, pad_id=-1, num_threads=1, minloglevel=2)
     return spm.SentencePieceProcessor(model_file=prefix + '.model')
@@ -130,13 +130,7 @@ def encode_llama(sp, text, specials):
     return ids
 
 
-def main():
-    docs = brown_docs()
-    texts = make_texts(docs)
-    with open(os.path.join(HERE, 'texts.json'), 'w', encoding='utf-8') as f:
-        json.dump(texts, f, ensure_ascii=True, indent=0)
-    with tempfile.TemporaryDirectory() as tmp:
-        sp = train(docs, tmp)
+def fixture(sp, texts, add_space_prefix, add_eos, what):
     n = sp.get_piece_size()
     types = [token_type(sp, i) for i in range(n)]
     user = [(sp.id_to_piece(i), i) for i in range(n) if types[i] == 4]
@@ -151,8 +145,9 @@ def main():
             'sp_encode': sp.encode(t),
             'decoded': sp.decode(plain),
         })
-    fixture = {
-        'source': 'sentencepiece %s BPE trained on Brown Corpus paragraphs by make_spm_gguf_goldens.py' % spm.__version__,
+    print(what, 'texts', len(texts), 'vocab', n, 'types', {k: types.count(k) for k in set(types)})
+    return {
+        'source': 'sentencepiece %s BPE trained on Brown Corpus paragraphs by make_spm_gguf_goldens.py (%s)' % (spm.__version__, what),
         'gguf': {
             'tokenizer.ggml.model': 'llama',
             'tokenizer.ggml.tokens': [sp.id_to_piece(i) for i in range(n)],
@@ -162,15 +157,30 @@ def main():
             'tokenizer.ggml.eos_token_id': sp.eos_id(),
             'tokenizer.ggml.unknown_token_id': sp.unk_id(),
             'tokenizer.ggml.add_bos_token': True,
-            'tokenizer.ggml.add_eos_token': False,
-            'tokenizer.ggml.add_space_prefix': True,
+            'tokenizer.ggml.add_eos_token': add_eos,
+            'tokenizer.ggml.add_space_prefix': add_space_prefix,
         },
         'cases': cases,
     }
+
+
+def write(name, data):
     os.makedirs(OUT, exist_ok=True)
-    with gzip.open(os.path.join(OUT, 'spm-bpe-brown-goldens.json.gz'), 'wt', encoding='utf-8', compresslevel=9) as f:
-        json.dump(fixture, f, ensure_ascii=True)
-    print('texts', len(texts), 'vocab', n, 'types', {k: types.count(k) for k in set(types)})
+    with gzip.open(os.path.join(OUT, name), 'wt', encoding='utf-8', compresslevel=9) as f:
+        json.dump(data, f, ensure_ascii=True)
+
+
+def main():
+    docs = brown_docs()
+    texts = make_texts(docs)
+    with open(os.path.join(HERE, 'texts.json'), 'w', encoding='utf-8') as f:
+        json.dump(texts, f, ensure_ascii=True, indent=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        sp = train(docs, tmp)
+        # Gemma-style: no space in front of the text (GGUF add_space_prefix = false), EOS appended.
+        sp_nospace = train(docs, tmp, add_dummy_prefix=False, vocab_size=1200, name='nospace')
+    write('spm-bpe-brown-goldens.json.gz', fixture(sp, texts, True, False, 'dummy prefix'))
+    write('spm-bpe-brown-nospace-goldens.json.gz', fixture(sp_nospace, texts[:80] + texts[-150:], False, True, 'no dummy prefix'))
 
 
 if __name__ == '__main__':

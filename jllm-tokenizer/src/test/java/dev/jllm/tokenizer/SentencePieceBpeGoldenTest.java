@@ -43,11 +43,24 @@ class SentencePieceBpeGoldenTest {
 
     @Test
     void ggufVocabularyMatchesSentencePiece() {
-        JsonNode fixture = gz("/spm/spm-bpe-brown-goldens.json.gz");
-        SentencePieceBpe tok = SentencePieceBpe.fromGgufMetadata(ggufMap(fixture.get("gguf")));
+        checkGguf("/spm/spm-bpe-brown-goldens.json.gz");
+    }
+
+    /** Gemma-style metadata: add_space_prefix false, add_eos_token true. */
+    @Test
+    void ggufVocabularyWithoutSpacePrefixMatchesSentencePiece() {
+        checkGguf("/spm/spm-bpe-brown-nospace-goldens.json.gz");
+    }
+
+    private static void checkGguf(String resource) {
+        JsonNode fixture = gz(resource);
+        JsonNode meta = fixture.get("gguf");
+        SentencePieceBpe tok = SentencePieceBpe.fromGgufMetadata(ggufMap(meta));
         SpmWordPieceFixtures.Mismatches m = new SpmWordPieceFixtures.Mismatches();
         int bos = tok.bosId();
         assertEquals(1, bos);
+        assertEquals(2, tok.eosId());
+        int[] eos = meta.get("tokenizer.ggml.add_eos_token").asBoolean() ? new int[]{2} : new int[0];
         for (JsonNode c : fixture.get("cases")) {
             String text = c.get("text").asText();
             String label = "'" + escape(text) + "'";
@@ -55,7 +68,7 @@ class SentencePieceBpeGoldenTest {
             int[] idsSpecial = ints(c.get("ids_parse_special"));
             m.checkIds(ids, tok.encode(text, false, false), "encode " + label);
             m.checkIds(idsSpecial, tok.encode(text, false, true), "encode parseSpecial " + label);
-            m.checkIds(concat(new int[]{bos}, idsSpecial), tok.encode(text, true, true), "encode +BOS " + label);
+            m.checkIds(concat(concat(new int[]{bos}, idsSpecial), eos), tok.encode(text, true, true), "encode +BOS " + label);
             m.checkText(c.get("decoded").asText(), tok.decode(ids, true), "decode " + label);
             m.checkText(c.get("decoded").asText(), tok.decode(concat(new int[]{bos}, ids), true), "decode skipping BOS " + label);
             m.checkText(c.get("decoded").asText(), stream(tok.streamingDecoder(true), ids), "stream " + label);
