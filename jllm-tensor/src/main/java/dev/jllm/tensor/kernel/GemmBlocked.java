@@ -45,6 +45,8 @@ final class GemmBlocked {
         float[] packA = new float[0];
         float[] packB = new float[0];
         final float[] tile = new float[MR * NR];
+        /** Where {@link GemmMicroKernel#touch} results go, so its loads are not dead code. */
+        int touched;
 
         void ensure(int aFloats, int bFloats) {
             if (packA.length < aFloats) packA = new float[aFloats];
@@ -110,9 +112,10 @@ final class GemmBlocked {
                         int nr = Math.min(NR, nb - jr);
                         int cCol = p.cOff + jc + jr;
                         for (int ir = 0; ir < mb; ir += MR) {
+                            int cTile = cCol + (ic + ir) * p.ldc, mr = Math.min(MR, mb - ir);
+                            ws.touched += GemmMicroKernel.touch(p.c, cTile, p.ldc, mr, nr);
                             GemmMicroKernel.compute(kb, packA, ir * (aRows ? KC : kb), aRows, packB, jr * kb, tile);
-                            GemmMicroKernel.merge(tile, p.c, cCol + (ic + ir) * p.ldc, p.ldc,
-                                    Math.min(MR, mb - ir), nr, p.alpha, beta);
+                            GemmMicroKernel.merge(tile, p.c, cTile, p.ldc, mr, nr, p.alpha, beta);
                         }
                     }
                 }
