@@ -77,6 +77,21 @@ async function wordPiece() {
       truncated.push({ text: a, max_length: maxLength, ids: s.getIds() });
     }
   }
+  for (const strategy of ['OnlyFirst', 'OnlySecond']) {
+    for (const maxLength of [8, 16, 40]) {
+      tok.setTruncation(maxLength, { strategy });
+      for (let i = 0; i + 1 < texts.length; i += 11) {
+        const a = texts[i], b = texts[i + 1];
+        let ids = null, typeIds = null;
+        try {
+          const p = await tok.encode(a, b, { addSpecialTokens: true });
+          ids = p.getIds();
+          typeIds = p.getTypeIds();
+        } catch (e) { /* sequence too short: recorded as ids null */ }
+        pairs.push({ a, b, max_length: maxLength, strategy, ids, type_ids: typeIds });
+      }
+    }
+  }
   tok.disableTruncation();
   // Added tokens as a user adds them (normalized: matched in the lowercased text).
   tok.addTokens(['New York', 'xyzzy', '[Custom]']);

@@ -221,29 +221,59 @@ public final class WordPiece implements Tokenizer {
         return template.apply(tokens(a, true), tokens(b, true), true);
     }
 
-    /**
-     * A pair truncated to at most {@code maxLength} ids, special tokens included, the way
-     * Hugging Face's LongestFirst strategy does it: the longer sequence loses tokens from its end
-     * first; when both are long, each keeps half of the room (the second the odd one).
-     */
+    /** How a pair is cut down to a length limit (Hugging Face's truncation strategies). */
+    public enum Truncation {
+        /** Take tokens from the end of the longer sequence; when both are long each keeps about half. */
+        LONGEST_FIRST,
+        /** Cut only the first sequence (e.g. keep a passage whole). */
+        ONLY_FIRST,
+        /** Cut only the second sequence (e.g. keep the query whole, cut the passage). */
+        ONLY_SECOND
+    }
+
+    /** A pair truncated to at most {@code maxLength} ids, special tokens included, {@link Truncation#LONGEST_FIRST}. */
     public Encoding encodePair(String a, String b, int maxLength) {
+        return encodePair(a, b, maxLength, Truncation.LONGEST_FIRST);
+    }
+
+    /**
+     * A pair truncated to at most {@code maxLength} ids, special tokens included. Tokens are
+     * removed from the end of a sequence. With ONLY_FIRST / ONLY_SECOND, a sequence too short
+     * to give up enough tokens is an error, as in Hugging Face.
+     */
+    public Encoding encodePair(String a, String b, int maxLength, Truncation strategy) {
         int room = maxLength - template.added(true);
         if (room < 0) throw new IllegalArgumentException("maxLength " + maxLength + " leaves no room next to " + template.added(true) + " special tokens");
         int[] x = tokens(a, true), y = tokens(b, true);
-        if (x.length + y.length > room) {
-            int n1 = x.length, n2 = y.length;
-            boolean swap = n1 > n2;
-            if (swap) { int t = n1; n1 = n2; n2 = t; }
-            n2 = n1 > room ? n1 : Math.max(n1, room - n1);
-            if (n1 + n2 > room) {
-                n1 = room / 2;
-                n2 = n1 + room % 2;
+        int excess = x.length + y.length - room;
+        if (excess > 0) {
+            switch (strategy) {
+                case LONGEST_FIRST -> {
+                    int n1 = x.length, n2 = y.length;
+                    boolean swap = n1 > n2;
+                    if (swap) { int t = n1; n1 = n2; n2 = t; }
+                    n2 = n1 > room ? n1 : Math.max(n1, room - n1);
+                    if (n1 + n2 > room) {
+                        n1 = room / 2;
+                        n2 = n1 + room % 2;
+                    }
+                    if (swap) { int t = n1; n1 = n2; n2 = t; }
+                    x = java.util.Arrays.copyOf(x, Math.min(x.length, n1));
+                    y = java.util.Arrays.copyOf(y, Math.min(y.length, n2));
+                }
+                case ONLY_FIRST -> x = cut(x, excess, "first", maxLength);
+                case ONLY_SECOND -> y = cut(y, excess, "second", maxLength);
             }
-            if (swap) { int t = n1; n1 = n2; n2 = t; }
-            x = java.util.Arrays.copyOf(x, Math.min(x.length, n1));
-            y = java.util.Arrays.copyOf(y, Math.min(y.length, n2));
         }
         return template.apply(x, y, true);
+    }
+
+    private static int[] cut(int[] seq, int excess, String which, int maxLength) {
+        if (seq.length <= excess) {
+            throw new IllegalArgumentException("the " + which + " sequence has " + seq.length + " tokens, too few to remove the "
+                    + excess + " that maxLength " + maxLength + " requires");
+        }
+        return java.util.Arrays.copyOf(seq, seq.length - excess);
     }
 
     /** The length limit from the tokenizer.json's truncation settings, else {@value #BERT_MAX_LENGTH}. */
