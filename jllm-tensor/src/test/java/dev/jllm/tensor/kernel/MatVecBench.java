@@ -107,7 +107,9 @@ public final class MatVecBench {
 
     /** Median seconds per call over REPS batches of {@code calls} calls, after a warm-up. */
     static double median(Runnable r, int calls) {
-        for (int i = 0; i < Math.max(3, calls * 2); i++) r.run();
+        // warm up for a wall-clock second at least: C2 needs time for the big kernels on a busy machine
+        long until = System.nanoTime() + 1_000_000_000L;
+        for (int i = 0; i < 3 || System.nanoTime() < until; i++) r.run();
         double[] t = new double[REPS];
         for (int k = 0; k < REPS; k++) {
             long t0 = now();
