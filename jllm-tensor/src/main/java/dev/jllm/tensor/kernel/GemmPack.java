@@ -23,7 +23,7 @@ final class GemmPack {
     private static final int MR = GemmMicroKernel.MR;
     private static final int NR = GemmMicroKernel.NR;
     /** Steps along k per transposing pass. */
-    private static final int RUN = 64;
+    private static final int RUN = 128;
 
     /**
      * Packs rows [i0, i0+mb) × columns [p0, p0+kb) of op(A), rows padded with zeros to a
