@@ -9,18 +9,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>
  * for each column strip (a task; tasks are shared out to the threads)
- *   for jc in strip by NC          B block kc×nc packed once, lives in L2/L3
+ *   for jc in strip by NC          B block kc×nc packed once, lives in L3
  *     for pc in k by KC
  *       pack op(B)[pc.., jc..]
  *       for ic in rows by MC       A block mc×kc packed, lives in L2
  *         pack op(A)[ic.., pc..]
- *         for jr in nc by NR       B micro-panel kc×NR stays in L1
+ *         for jr in nc by NR       B micro-panel kc×NR, streamed from L2 for every ir
  *           for ir in mc by MR     micro-kernel: MR×NR tile
  * </pre>
  *
- * C is split into strips along its longer side (columns when n >= m), one or a few per
- * thread; a strip covers the whole other side, so each element of the big shared operand is
- * packed once per strip and the packing cost stays small against the O(m·n·k) kernel work.
+ * C is split into strips along its longer side (columns when n >= m), one per thread (more
+ * only when a share is wider than NC); a strip covers the whole other side, so the operand
+ * along the strip is packed exactly once and the other once per strip, which keeps packing
+ * small against the O(m·n·k) kernel work.
  * Pack buffers are per thread and reused across calls.
  */
 final class GemmBlocked {
@@ -32,11 +33,9 @@ final class GemmBlocked {
     /** Rows of a packed A block; a multiple of MR. */
     static final int MC = roundUp(Math.max(1, Integer.getInteger("jllm.gemm.mc", 96)), MR);
     /** Columns of a packed B block; a multiple of NR. */
-    static final int NC = roundUp(Math.max(1, Integer.getInteger("jllm.gemm.nc", 1024)), NR);
+    static final int NC = roundUp(Math.max(1, Integer.getInteger("jllm.gemm.nc", 2048)), NR);
     /** Below this many multiply-adds one thread is faster than waking the team. */
     private static final long PARALLEL_MIN_MACS = 1L << 18;
-    /** Strips narrower than this make re-packing the other operand noticeable. */
-    private static final int MIN_STRIP = 512;
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
@@ -88,9 +87,13 @@ final class GemmBlocked {
         });
     }
 
-    /** Strip length (a multiple of unit) giving each thread one strip, or several if they stay wide. */
+    /**
+     * Strip length (a multiple of unit): one strip per thread, or a multiple of the thread
+     * count when a thread's share is wider than NC. Fewer, wider strips mean the other
+     * operand is packed fewer times.
+     */
     private static int stripLength(int len, int unit, int threads) {
-        int strips = threads * Math.max(1, len / (threads * MIN_STRIP * 3 / 2));
+        int strips = threads * ceilDiv(ceilDiv(len, threads), NC);
         return roundUp(ceilDiv(len, strips), unit);
     }
 

@@ -105,9 +105,9 @@ class GemmTest {
 
     @Test
     void sizesAcrossBlockBoundaries() {
-        // 257 > MC, 520 > KC; the long sides exercise several column/row strips and the NC loop.
+        // 257 > MC, 520 > KC; 4200 > NC on one thread; 8300 makes two strips per thread (2 threads).
         int[][] shapes = {{257, 33, 100}, {1, 257, 257}, {257, 1, 64}, {64, 257, 7}, {100, 100, 257},
-                {257, 257, 257}, {8, 3100, 16}, {3100, 8, 16}, {2, 1500, 300}, {13, 1100, 520}, {600, 20, 530}};
+                {257, 257, 257}, {6, 8300, 8}, {8300, 6, 8}, {6, 4200, 8}, {13, 1100, 520}, {600, 20, 530}};
         SplittableRandom rnd = new SplittableRandom(11);
         int variant = 0;
         for (int[] s : shapes) {
