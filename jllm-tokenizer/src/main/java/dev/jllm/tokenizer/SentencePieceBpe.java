@@ -65,7 +65,16 @@ public final class SentencePieceBpe implements Tokenizer {
 
     /** Reads a Hugging Face tokenizer.json whose model is BPE over SentencePiece pieces. */
     public static SentencePieceBpe fromTokenizerJson(JsonNode root) {
-        return SentencePieceBpeJson.read(root);
+        return SentencePieceBpeJson.read(root, null);
+    }
+
+    /**
+     * As {@link #fromTokenizerJson(JsonNode)}, taking BOS/EOS from a parsed
+     * {@code tokenizer_config.json} ({@code bos_token} / {@code eos_token}, a string or an
+     * object with {@code content}); null or absent entries fall back to the tokenizer.json.
+     */
+    public static SentencePieceBpe fromTokenizerJson(JsonNode root, JsonNode config) {
+        return SentencePieceBpeJson.read(root, config);
     }
 
     /**

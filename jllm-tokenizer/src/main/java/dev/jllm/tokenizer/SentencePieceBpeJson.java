@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 final class SentencePieceBpeJson {
     private SentencePieceBpeJson() {}
 
-    static SentencePieceBpe read(JsonNode root) {
+    static SentencePieceBpe read(JsonNode root, JsonNode config) {
         JsonNode model = root.path("model");
         if (!model.path("type").asText("BPE").equals("BPE")) {
             throw new IllegalArgumentException("tokenizer.json: model.type is '" + model.path("type").asText() + "', expected BPE for SentencePiece BPE");
@@ -94,11 +94,28 @@ final class SentencePieceBpeJson {
 
         List<Integer> prefix = new ArrayList<>(), suffix = new ArrayList<>();
         singleTemplate(root.path("post_processor"), prefix, suffix);
-        int bos = !prefix.isEmpty() ? prefix.get(0) : firstPresent(vocab, added, "<s>", "<bos>");
-        int eos = firstPresent(vocab, added, "</s>", "<eos>");
+        String bosName = configToken(config, "bos_token"), eosName = configToken(config, "eos_token");
+        int bos = bosName != null ? requirePresent(vocab, added, bosName, "bos_token")
+                : !prefix.isEmpty() ? prefix.get(0) : firstPresent(vocab, added, "<s>", "<bos>");
+        int eos = eosName != null ? requirePresent(vocab, added, eosName, "eos_token") : firstPresent(vocab, added, "</s>", "<eos>");
         return new SentencePieceBpe(pieces, special, bos, eos, new SpecialTokens(raw), encoder,
                 prefix.stream().mapToInt(Integer::intValue).toArray(), suffix.stream().mapToInt(Integer::intValue).toArray(),
                 SentencePieceBpeDecoder.fromJson(root.path("decoder")));
+    }
+
+    /** A token name from tokenizer_config.json: a string, or an AddedToken object with "content". */
+    private static String configToken(JsonNode config, String field) {
+        if (config == null) return null;
+        JsonNode n = config.path(field);
+        if (n.isTextual()) return n.asText();
+        if (n.isObject() && n.path("content").isTextual()) return n.get("content").asText();
+        return null;
+    }
+
+    private static int requirePresent(Map<String, Integer> vocab, Map<Integer, String> added, String name, String field) {
+        int id = firstPresent(vocab, added, name);
+        if (id < 0) throw new IllegalArgumentException("tokenizer_config.json: " + field + " '" + name + "' is not in the vocabulary");
+        return id;
     }
 
     private static int firstPresent(Map<String, Integer> vocab, Map<Integer, String> added, String... names) {

@@ -1,5 +1,6 @@
 package dev.jllm.tokenizer;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -148,5 +149,17 @@ class SentencePieceBpeTest {
         int[] literal = t.encode("<s>hi", false, false);
         for (int id : literal) assertFalse(t.isSpecial(id), "special id " + id + " in " + java.util.Arrays.toString(literal));
         assertEquals("<s>hi", t.decode(literal));
+    }
+
+    @Test
+    void bosAndEosFromTokenizerConfig() throws Exception {
+        JsonNode root = SpmWordPieceFixtures.gz("/spm/llama2-tokenizer.json.gz");
+        JsonNode config = SpmWordPieceFixtures.JSON.readTree("{\"bos_token\": {\"content\": \"<s>\"}, \"eos_token\": \"<unk>\"}");
+        SentencePieceBpe t = SentencePieceBpe.fromTokenizerJson(root, config);
+        assertEquals(1, t.bosId());
+        assertEquals(0, t.eosId());
+        JsonNode bad = SpmWordPieceFixtures.JSON.readTree("{\"eos_token\": \"<|nope|>\"}");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SentencePieceBpe.fromTokenizerJson(root, bad))
+                .getMessage().contains("eos_token '<|nope|>'"));
     }
 }
