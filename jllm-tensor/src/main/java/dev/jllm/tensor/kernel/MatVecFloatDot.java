@@ -87,15 +87,15 @@ final class MatVecFloatDot {
         float r = 0;
         for (int i = 0; i < n; i += CHUNK) {
             int len = Math.min(CHUNK, n - i);
-            widenF16(w, off + 2L * i, f, len);
+            widenF16(w, off + 2L * i, f, 0, len);
             r += f32(f, 0, x, xo + i, len);
         }
         return r;
     }
 
     /** Auto-vectorized by C2 (a vector fp16-to-float conversion). */
-    private static void widenF16(MemorySegment w, long off, float[] f, int len) {
-        for (int i = 0; i < len; i++) f[i] = Float.float16ToFloat(w.get(I16_LE, off + 2L * i));
+    private static void widenF16(MemorySegment w, long off, float[] f, int fOff, int len) {
+        for (int i = 0; i < len; i++) f[fOff + i] = Float.float16ToFloat(w.get(I16_LE, off + 2L * i));
     }
 
     static float bf16(MemorySegment w, long off, float[] x, int xo, int n) {
@@ -116,21 +116,21 @@ final class MatVecFloatDot {
         return r;
     }
 
-    /** Widens {@code n} F16 or BF16 values at {@code off} into {@code out[0..n)}. */
-    static void widen(boolean bf16, MemorySegment w, long off, float[] out, int n) {
+    /** Widens {@code n} F16 or BF16 values at {@code off} into {@code out[outOff..outOff+n)}. */
+    static void widen(boolean bf16, MemorySegment w, long off, float[] out, int outOff, int n) {
         if (!bf16 && !Simd.SCALAR) {
-            widenF16(w, off, out, n);
+            widenF16(w, off, out, outOff, n);
             return;
         }
         int i = 0;
         if (bf16 && HALF_VECTOR) {
             for (int end = n - N; i <= end; i += N) {
-                bf16Vector(w, off + 2L * i).intoArray(out, i);
+                bf16Vector(w, off + 2L * i).intoArray(out, outOff + i);
             }
         }
         for (; i < n; i++) {
             short h = w.get(I16_LE, off + 2L * i);
-            out[i] = bf16 ? bf16ToFloat(h) : Float.float16ToFloat(h);
+            out[outOff + i] = bf16 ? bf16ToFloat(h) : Float.float16ToFloat(h);
         }
     }
 

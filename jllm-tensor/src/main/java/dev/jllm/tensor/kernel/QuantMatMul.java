@@ -1,8 +1,12 @@
 package dev.jllm.tensor.kernel;
 
+import dev.jllm.tensor.DType;
 import dev.jllm.tensor.Parallel;
 import dev.jllm.tensor.Tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -20,6 +24,11 @@ public final class QuantMatMul {
 
     /** Weight rows decoded together; x of one token is reused across them. */
     static final int TILE = 8;
+    /** From this many tokens on, {@link #viaGemm} is faster than the integer dots (measured; see docs/kernels-matvec.md). */
+    static final int GEMM_TOKENS = Integer.getInteger("jllm.matmul.gemmTokens", 64);
+    /** Floats of widened weight per GEMM call: 4 MiB keeps the tile in L2/L3. */
+    private static final int GEMM_TILE_FLOATS = 1 << 20;
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
      * X is row-major at {@code x[xOff + t * cols + c]}, Y at {@code y[yOff + t * rows + r]},
@@ -37,6 +46,10 @@ public final class QuantMatMul {
             Arrays.fill(y, yOff, yOff + m * rows, 0f);
             return;
         }
+        if (m >= GEMM_TOKENS) {
+            viaGemm(mw, x, xOff, m, y, yOff);
+            return;
+        }
         MatVecInput in = mw.type.isQuantized() ? MatVecInput.quantize(x, xOff, cols, m) : null;
         int tiles = (rows + TILE - 1) / TILE;
         if (tiles >= 2 * Parallel.threads() || m == 1) {
@@ -51,6 +64,48 @@ public final class QuantMatMul {
             Parallel.forRange(m, (s, e) -> {
                 for (int r0 = 0; r0 < rows; r0 += TILE) tile(mw, in, x, xOff, m, y, yOff, r0, Math.min(rows, r0 + TILE), s, e);
             });
+        }
+    }
+
+    /**
+     * Many tokens: the integer dots are compute-bound, so the weight is instead widened to F32
+     * a tile of rows at a time (in parallel) and multiplied by the packed, cache-blocked
+     * {@link Gemm}; the widening is paid once for all tokens. x is used unrounded here.
+     */
+    private static void viaGemm(MatVecWeight w, float[] x, int xOff, int m, float[] y, int yOff) {
+        int rows = w.rows, cols = w.cols;
+        if (w.heap != null) {
+            Gemm.sgemm(false, true, m, rows, cols, 1f, x, xOff, cols, w.heap, w.heapOff, w.heapStride, 0f, y, yOff, rows);
+            return;
+        }
+        int tileRows = Math.min(rows, Math.max(16, GEMM_TILE_FLOATS / cols));
+        float[] wt = new float[tileRows * cols];
+        for (int r0 = 0; r0 < rows; r0 += tileRows) {
+            int n = Math.min(tileRows, rows - r0), first = r0;
+            Parallel.forRange(n, 4, (s, e) -> {
+                for (int i = s; i < e; i++) widenRow(w, first + i, wt, i * cols);
+            });
+            Gemm.sgemm(false, true, m, n, cols, 1f, x, xOff, cols, wt, 0, cols, 0f, y, yOff + r0, rows);
+        }
+    }
+
+    /** Row r of any supported dtype as floats at out[outOff..outOff+cols). */
+    private static void widenRow(MatVecWeight w, int r, float[] out, int outOff) {
+        int cols = w.cols;
+        switch (w.type) {
+            case F32 -> MemorySegment.copy(w.seg, F32_LE, w.rowOffset(r), out, outOff, cols);
+            case F16, BF16 -> MatVecFloatDot.widen(w.type == DType.BF16, w.seg, w.rowOffset(r), out, outOff, cols);
+            default -> {
+                MatVec.Scratch sc = MatVec.Scratch.get(cols, 1);
+                MatVecDecoder.decode(w.type, w.seg, w.rowOffset(r), w.blocks(), sc.q[0], sc.scale[0], sc.min[0]);
+                int group = MatVecDecoder.group(w.type);
+                boolean hasMin = MatVecDecoder.hasMin(w.type);
+                byte[] q = sc.q[0];
+                for (int g = 0, i = 0; i < cols; g++) {
+                    float s = sc.scale[0][g], mn = hasMin ? sc.min[0][g] : 0f;
+                    for (int end = i + group; i < end; i++) out[outOff + i] = s * q[i] - mn;
+                }
+            }
         }
     }
 
@@ -71,8 +126,8 @@ public final class QuantMatMul {
             }
             case F16, BF16 -> {
                 MatVec.Scratch sc = MatVec.Scratch.get(cols, TILE);
-                boolean bf16 = w.type == dev.jllm.tensor.DType.BF16;
-                for (int i = 0; i < n; i++) MatVecFloatDot.widen(bf16, w.seg, w.rowOffset(r0 + i), sc.wide(i), cols);
+                boolean bf16 = w.type == DType.BF16;
+                for (int i = 0; i < n; i++) MatVecFloatDot.widen(bf16, w.seg, w.rowOffset(r0 + i), sc.wide(i), 0, cols);
                 for (int t = t0; t < t1; t++) {
                     int xo = xOff + t * cols;
                     for (int i = 0; i < n; i++) y[yOff + t * rows + r0 + i] = MatVecFloatDot.f32(sc.wide(i), 0, x, xo, cols);
