@@ -72,6 +72,11 @@ class SentencePieceBpeGoldenTest {
             m.checkText(c.get("decoded").asText(), tok.decode(ids, true), "decode " + label);
             m.checkText(c.get("decoded").asText(), tok.decode(concat(new int[]{bos}, ids), true), "decode skipping BOS " + label);
             m.checkText(c.get("decoded").asText(), stream(tok.streamingDecoder(true), ids), "stream " + label);
+            // Round trip: holds unless a user-defined token inside the text got its own prefix space,
+            // or the text has a literal U+2581 (which SentencePiece cannot tell from a space).
+            boolean prefixAfterUserToken = meta.get("tokenizer.ggml.add_space_prefix").asBoolean()
+                    && (text.contains("<tool>") || text.contains("@@"));
+            if (!prefixAfterUserToken && !text.contains("\u2581")) m.checkText(text, tok.decode(tok.encode(text, false, false)), "round trip " + label);
         }
         assertEquals(0, m.count(), m.report());
     }
@@ -101,6 +106,7 @@ class SentencePieceBpeGoldenTest {
             m.checkText(c.get("decoded_special").asText(), tok.decode(idsSpecial), "decode special " + label);
             m.checkText(c.get("decoded_special_skip").asText(), tok.decode(idsSpecial, true), "decode skip special " + label);
             m.checkText(c.get("decoded_special").asText(), stream(tok.streamingDecoder(), idsSpecial), "stream " + label);
+            if (!text.contains("\u2581")) m.checkText(text, tok.decode(tok.encode(text, false, false)), "round trip " + label);
         }
         for (JsonNode d : fixture.get("decodes")) {
             m.checkText(d.get("decoded").asText(), tok.decode(ints(d.get("ids"))), name + " decode " + d.get("ids"));
