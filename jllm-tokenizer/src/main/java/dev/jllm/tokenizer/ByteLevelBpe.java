@@ -1,7 +1,5 @@
 package dev.jllm.tokenizer;
 
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -72,16 +70,10 @@ public final class ByteLevelBpe implements Tokenizer {
         merges = b.merges;
         if (b.wholePieceLookup) {
             String[] texts = new String[b.vocab.length];
-            var strict = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
             for (int id = 0; id < b.vocab.length; id++) {
                 byte[] modelBytes = b.vocab[id] == null ? null : ByteLevelBpeAlphabet.decodeOrNull(b.vocab[id]);
-                if (modelBytes == null) continue;
-                try {
-                    texts[id] = strict.decode(java.nio.ByteBuffer.wrap(modelBytes)).toString();
-                } catch (CharacterCodingException e) {
-                    texts[id] = null; // a partial UTF-8 sequence can never equal a piece of text
-                }
+                // A partial UTF-8 sequence can never equal the text of a piece.
+                if (modelBytes != null && isValidUtf8(modelBytes)) texts[id] = new String(modelBytes, StandardCharsets.UTF_8);
             }
             wholePieces = new ByteLevelBpePieceTable(texts);
         } else {
@@ -217,6 +209,27 @@ public final class ByteLevelBpe implements Tokenizer {
         if (id < 0) return n;
         ids[n] = id;
         return n + 1;
+    }
+
+    /** Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+    static boolean isValidUtf8(byte[] b) {
+        int i = 0, n = b.length;
+        while (i < n) {
+            int c = b[i] & 0xFF;
+            if (c < 0x80) {
+                i++;
+                continue;
+            }
+            int need = c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2 : c >= 0xF0 && c <= 0xF4 ? 3 : -1;
+            if (need < 0 || i + need >= n) return false;
+            int c1 = b[i + 1] & 0xFF;
+            int lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+            int hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+            if (c1 < lo || c1 > hi) return false;
+            for (int k = 2; k <= need; k++) if ((b[i + k] & 0xC0) != 0x80) return false;
+            i += need + 1;
+        }
+        return true;
     }
 
     /** Lone surrogates cannot be UTF-8; they become U+FFFD, as when a string crosses into Rust. */
@@ -437,23 +450,22 @@ public final class ByteLevelBpe implements Tokenizer {
          */
         public Builder mergesFromRanks() {
             requireVocab();
-            Map<ByteKey, Integer> byBytes = new HashMap<>(vocab.length * 2);
-            byte[][] bytes = new byte[vocab.length][];
             for (int id = 0; id < vocab.length; id++) {
-                if (vocab[id] == null) continue;
-                bytes[id] = ByteLevelBpeAlphabet.decodeOrNull(vocab[id]);
-                if (bytes[id] == null) throw new IllegalArgumentException("token " + id + " is not in the byte-level alphabet: " + vocab[id]);
-                byBytes.put(new ByteKey(bytes[id]), id);
+                if (vocab[id] != null && ByteLevelBpeAlphabet.decodeOrNull(vocab[id]) == null) {
+                    throw new IllegalArgumentException("token " + id + " is not in the byte-level alphabet: " + vocab[id]);
+                }
             }
+            // One char per byte in the byte-level spelling, so splits of the bytes are splits of the string.
+            ByteLevelBpePieceTable byText = new ByteLevelBpePieceTable(vocab);
             ByteLevelBpeMerges m = new ByteLevelBpeMerges(vocab.length * 3);
             for (int id = 0; id < vocab.length; id++) {
-                byte[] t = bytes[id];
+                String t = vocab[id];
                 if (t == null) continue;
-                for (int k = 1; k < t.length; k++) {
-                    Integer a = byBytes.get(new ByteKey(Arrays.copyOfRange(t, 0, k)));
-                    if (a == null) continue;
-                    Integer b = byBytes.get(new ByteKey(Arrays.copyOfRange(t, k, t.length)));
-                    if (b != null) m.put(a, b, id, id);
+                for (int k = 1; k < t.length(); k++) {
+                    int a = byText.get(t, 0, k);
+                    if (a < 0) continue;
+                    int b = byText.get(t, k, t.length());
+                    if (b >= 0) m.put(a, b, id, id);
                 }
             }
             this.merges = m;
@@ -517,23 +529,6 @@ public final class ByteLevelBpe implements Tokenizer {
 
         private void requireVocab() {
             if (vocab == null) throw new IllegalStateException("vocab must be set first");
-        }
-    }
-
-    private record ByteKey(byte[] b) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ByteKey k && Arrays.equals(b, k.b);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(b);
-        }
-
-        @Override
-        public String toString() {
-            return Arrays.toString(b);
         }
     }
 }

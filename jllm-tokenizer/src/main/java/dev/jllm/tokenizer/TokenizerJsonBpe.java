@@ -99,8 +99,14 @@ final class TokenizerJsonBpe {
 
         int bos = tokenId(root, config, "bos_token");
         if (bos < 0 && !prefix.isEmpty()) bos = prefix.getFirst();
+        if (bos < 0 && config == null) {
+            for (String name : new String[]{"<|begin_of_text|>", "<｜begin▁of▁sentence｜>"}) {
+                bos = addedId(root, name);
+                if (bos >= 0) break;
+            }
+        }
         int eos = tokenId(root, config, "eos_token");
-        if (eos < 0) {
+        if (eos < 0 && config == null) {
             for (String name : new String[]{"<|end_of_text|>", "<|endoftext|>", "<｜end▁of▁sentence｜>", "</s>"}) {
                 eos = addedId(root, name);
                 if (eos >= 0) break;
