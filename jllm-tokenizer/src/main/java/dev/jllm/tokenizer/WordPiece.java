@@ -175,6 +175,55 @@ public final class WordPiece implements Tokenizer {
                 WordPieceTemplate.bert(cls, sep), true, "##", BERT_MAX_LENGTH);
     }
 
+    /**
+     * Reads GGUF metadata of a BERT-family model ({@code tokenizer.ggml.model = "bert"}). llama.cpp's
+     * converter stores the vocabulary in "phantom space" form: a word-initial piece gets a
+     * leading U+2581, a {@code ##} continuation loses its prefix, bracketed specials stay as
+     * they are. This undoes that and applies BERT's uncased rules (llama.cpp always lowercases).
+     */
+    public static WordPiece fromGgufMetadata(Map<String, Object> kv) {
+        Object model = kv.get("tokenizer.ggml.model");
+        if (!"bert".equals(model)) {
+            throw new IllegalArgumentException("GGUF tokenizer.ggml.model: expected \"bert\" (WordPiece), found " + model);
+        }
+        Object tokensValue = kv.get("tokenizer.ggml.tokens");
+        String[] tokens;
+        if (tokensValue instanceof String[] a) tokens = a;
+        else if (tokensValue instanceof List<?> l && l.stream().allMatch(x -> x instanceof String)) tokens = l.toArray(String[]::new);
+        else throw new IllegalArgumentException("GGUF tokenizer.ggml.tokens: expected an array of strings, found " + tokensValue);
+        Map<String, Integer> vocab = new HashMap<>(tokens.length * 2);
+        for (int i = 0; i < tokens.length; i++) {
+            String t = tokens[i];
+            String piece = t.startsWith("\u2581") ? t.substring(1)
+                    : t.length() >= 2 && t.startsWith("[") && t.endsWith("]") ? t : "##" + t;
+            vocab.putIfAbsent(piece, i);
+        }
+        int cls = ggufId(kv, "tokenizer.ggml.cls_token_id", vocab.getOrDefault("[CLS]", -1), tokens.length);
+        int sep = ggufId(kv, "tokenizer.ggml.seperator_token_id", vocab.getOrDefault("[SEP]", -1), tokens.length);
+        int unk = ggufId(kv, "tokenizer.ggml.unknown_token_id", vocab.getOrDefault("[UNK]", -1), tokens.length);
+        if (cls < 0 || sep < 0 || unk < 0) {
+            throw new IllegalArgumentException("GGUF BERT vocabulary needs [CLS], [SEP] and [UNK] (cls_token_id, seperator_token_id, unknown_token_id)");
+        }
+        int[] types = kv.get("tokenizer.ggml.token_type") instanceof int[] t ? t : null;
+        List<SpecialTokens.Entry> added = new ArrayList<>();
+        for (int i = 0; i < tokens.length; i++) {
+            boolean control = types != null ? types[i] == 3 || types[i] == 2 : tokens[i].startsWith("[") && tokens[i].endsWith("]") && tokens[i].length() > 2;
+            if (control || i == cls || i == sep || i == unk) added.add(SpecialTokens.Entry.special(tokens[i], i));
+        }
+        BertNormalizer n = BertNormalizer.bert(true);
+        return new WordPiece(vocab, added, List.of(), tokens[unk].startsWith("\u2581") ? tokens[unk].substring(1) : tokens[unk],
+                "##", 100, n::normalize, BertPreTokenizer::split, WordPieceTemplate.bert(cls, sep), true, "##", BERT_MAX_LENGTH);
+    }
+
+    private static int ggufId(Map<String, Object> kv, String key, int dflt, int n) {
+        Object o = kv.get(key);
+        if (o == null) return dflt;
+        if (!(o instanceof Number num)) throw new IllegalArgumentException("GGUF " + key + ": expected an integer, found " + o);
+        long v = num.longValue();
+        if (v < 0 || v >= n) throw new IllegalArgumentException("GGUF " + key + " = " + v + " is outside the vocabulary [0, " + n + ")");
+        return (int) v;
+    }
+
     private static UnaryOperator<String> normalizer(JsonNode n) {
         if (n == null || n.isNull() || n.isMissingNode()) return s -> s;
         if (n.path("type").asText().equals("BertNormalizer")) {

@@ -46,6 +46,44 @@ class WordPieceTest {
         assertEquals(512, tok.maxLength());
     }
 
+    /**
+     * GGUF metadata as llama.cpp's converter writes a BERT vocabulary ("phantom space": ▁ before
+     * word-initial pieces, ## dropped from continuations, [..] specials kept) gives Hugging
+     * Face's ids for MiniLM.
+     */
+    @Test
+    void ggufBertVocabularyMatchesHuggingFace() {
+        JsonNode vocab = gz("/wordpiece/all-minilm-l6-v2-tokenizer.json.gz").path("model").path("vocab");
+        String[] tokens = new String[vocab.size()];
+        int[] types = new int[vocab.size()];
+        for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String t = e.getKey();
+            int id = e.getValue().asInt();
+            boolean bracketed = t.startsWith("[") && t.endsWith("]");
+            tokens[id] = bracketed ? t : t.startsWith("##") ? t.substring(2) : "\u2581" + t;
+            types[id] = t.equals("[UNK]") ? 2 : bracketed && !t.startsWith("[unused") ? 3 : 1;
+        }
+        Map<String, Object> kv = new java.util.HashMap<>();
+        kv.put("tokenizer.ggml.model", "bert");
+        kv.put("tokenizer.ggml.tokens", tokens);
+        kv.put("tokenizer.ggml.token_type", types);
+        kv.put("tokenizer.ggml.cls_token_id", 101L);
+        kv.put("tokenizer.ggml.seperator_token_id", 102L);
+        kv.put("tokenizer.ggml.unknown_token_id", 100L);
+        WordPiece tok = WordPiece.fromGgufMetadata(kv);
+        JsonNode fixture = gz("/wordpiece/minilm-goldens.json.gz");
+        SpmWordPieceFixtures.Mismatches m = new SpmWordPieceFixtures.Mismatches();
+        for (JsonNode c : fixture.get("cases")) {
+            String text = c.get("text").asText();
+            int[] ids = ints(c.get("ids_special"));
+            m.checkIds(ids, tok.encode(text, true, true), "'" + SpmWordPieceFixtures.escape(text) + "'");
+            m.checkText(c.get("decoded_special_skip").asText(), tok.decode(ids, true), "decode '" + SpmWordPieceFixtures.escape(text) + "'");
+        }
+        assertEquals(0, m.count(), m.report());
+        assertEquals("##ing", tok.piece(tok.id("##ing")));
+    }
+
     /** Greedy longest-match-first with ## continuations, on a hand-made vocabulary. */
     @Test
     void greedyLongestMatchFirst(@TempDir Path dir) throws Exception {
