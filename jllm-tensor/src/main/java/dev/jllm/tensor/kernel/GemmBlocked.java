@@ -5,10 +5,11 @@ import dev.jllm.tensor.Parallel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The cache-blocked Goto/BLIS loop nest of {@link Gemm} for matrices with m, n >= 2.
+ * The cache-blocked Goto/BLIS loop nest of {@link Gemm}, for products too wide for
+ * {@link GemmThin} (it is correct for any m, n >= 1).
  *
  * <pre>
- * for each column strip (a task; tasks are shared out to the threads)
+ * for each strip of C (a task; tasks are shared out to the threads)
  *   for jc in strip by NC          B block kc×nc packed once, lives in L3
  *     for pc in k by KC
  *       pack op(B)[pc.., jc..]
@@ -53,7 +54,7 @@ final class GemmBlocked {
         }
     }
 
-    /** One problem, already validated: C = alpha·op(A)·op(B) + beta·C with m, n >= 2, k >= 1. */
+    /** One problem, already validated: C = alpha·op(A)·op(B) + beta·C with m, n, k >= 1. */
     private record Problem(boolean transA, boolean transB, int m, int n, int k, float alpha,
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float beta, float[] c, int cOff, int ldc) {}
@@ -76,8 +77,8 @@ final class GemmBlocked {
             return;
         }
         AtomicInteger next = new AtomicInteger();
-        // One range per thread; each pulls strips until none is left, so a thread slowed by
-        // other load on the machine simply takes fewer strips.
+        // One range per thread; each pulls strips until none is left (when there are more
+        // strips than threads, one slowed by other load on the machine takes fewer).
         Parallel.forRange(Math.min(threads, tasks), 1, (s, e) -> {
             Workspace ws = WORKSPACE.get();
             for (int t; (t = next.getAndIncrement()) < tasks; ) {
