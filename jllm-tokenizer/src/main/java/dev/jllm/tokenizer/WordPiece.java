@@ -191,10 +191,16 @@ public final class WordPiece implements Tokenizer {
         if (tokensValue instanceof String[] a) tokens = a;
         else if (tokensValue instanceof List<?> l && l.stream().allMatch(x -> x instanceof String)) tokens = l.toArray(String[]::new);
         else throw new IllegalArgumentException("GGUF tokenizer.ggml.tokens: expected an array of strings, found " + tokensValue);
+        int[] types = kv.get("tokenizer.ggml.token_type") instanceof int[] t ? t : null;
+        if (types != null && types.length != tokens.length) {
+            throw new IllegalArgumentException("GGUF tokenizer.ggml.token_type: expected " + tokens.length + " entries, found " + types.length);
+        }
         Map<String, Integer> vocab = new HashMap<>(tokens.length * 2);
         for (int i = 0; i < tokens.length; i++) {
+            // Control tokens (newer converters) and bracketed ones (older converters) are stored as they are.
             String t = tokens[i];
-            String piece = t.startsWith("\u2581") ? t.substring(1)
+            String piece = types != null && types[i] == 3 ? t
+                    : t.startsWith("\u2581") ? t.substring(1)
                     : t.length() >= 2 && t.startsWith("[") && t.endsWith("]") ? t : "##" + t;
             vocab.putIfAbsent(piece, i);
         }
@@ -204,7 +210,6 @@ public final class WordPiece implements Tokenizer {
         if (cls < 0 || sep < 0 || unk < 0) {
             throw new IllegalArgumentException("GGUF BERT vocabulary needs [CLS], [SEP] and [UNK] (cls_token_id, seperator_token_id, unknown_token_id)");
         }
-        int[] types = kv.get("tokenizer.ggml.token_type") instanceof int[] t ? t : null;
         List<SpecialTokens.Entry> added = new ArrayList<>();
         for (int i = 0; i < tokens.length; i++) {
             boolean control = types != null ? types[i] == 3 || types[i] == 2 : tokens[i].startsWith("[") && tokens[i].endsWith("]") && tokens[i].length() > 2;

@@ -53,6 +53,12 @@ class WordPieceTest {
      */
     @Test
     void ggufBertVocabularyMatchesHuggingFace() {
+        checkGgufBert(false);
+        checkGgufBert(true);
+    }
+
+    /** @param newerConverter control tokens kept as they are, every other token phantom-spaced ([unused0] too) */
+    private static void checkGgufBert(boolean newerConverter) {
         JsonNode vocab = gz("/wordpiece/all-minilm-l6-v2-tokenizer.json.gz").path("model").path("vocab");
         String[] tokens = new String[vocab.size()];
         int[] types = new int[vocab.size()];
@@ -61,8 +67,10 @@ class WordPieceTest {
             String t = e.getKey();
             int id = e.getValue().asInt();
             boolean bracketed = t.startsWith("[") && t.endsWith("]");
-            tokens[id] = bracketed ? t : t.startsWith("##") ? t.substring(2) : "\u2581" + t;
-            types[id] = t.equals("[UNK]") ? 2 : bracketed && !t.startsWith("[unused") ? 3 : 1;
+            boolean control = bracketed && !t.startsWith("[unused");
+            types[id] = control ? 3 : 1;
+            boolean keep = newerConverter ? control : bracketed;
+            tokens[id] = keep ? t : t.startsWith("##") ? t.substring(2) : "\u2581" + t;
         }
         Map<String, Object> kv = new java.util.HashMap<>();
         kv.put("tokenizer.ggml.model", "bert");
