@@ -112,15 +112,17 @@ public final class Tokenizers {
 
     /**
      * A tokenizer from GGUF metadata, by {@code tokenizer.ggml.model}: "gpt2" → byte-level BPE
-     * (split pattern chosen by {@code tokenizer.ggml.pre}), "llama" → SentencePiece BPE.
+     * (split pattern chosen by {@code tokenizer.ggml.pre}), "llama" → SentencePiece BPE,
+     * "bert" → WordPiece.
      */
     public static Tokenizer fromGgufMetadata(Map<String, Object> kv) {
         String model = string(kv, "tokenizer.ggml.model");
         return switch (model) {
             case "gpt2" -> byteLevelFromGguf(kv);
             case "llama" -> SentencePieceBpe.fromGgufMetadata(kv);
+            case "bert" -> WordPiece.fromGgufMetadata(kv);
             default -> throw new IllegalArgumentException("GGUF tokenizer.ggml.model '" + model
-                    + "' is not supported (supported: gpt2, llama)");
+                    + "' is not supported (supported: gpt2, llama, bert)");
         };
     }
 
