@@ -101,7 +101,7 @@ final class GemmBlocked {
     private static void runStrip(Problem p, int r0, int r1, int c0, int c1, Workspace ws) {
         int kcMax = Math.min(KC, p.k);
         boolean aRows = !p.transA; // see GemmPack.packA
-        ws.ensure(Math.min(MC, roundUp(r1 - r0, MR)) * (aRows ? KC : kcMax), kcMax * Math.min(NC, roundUp(c1 - c0, NR)));
+        ws.ensure(Math.min(MC, roundUp(r1 - r0, MR)) * (aRows ? GemmMicroKernel.A_ROW_STRIDE : kcMax), kcMax * Math.min(NC, roundUp(c1 - c0, NR)));
         float[] packA = ws.packA, packB = ws.packB, tile = ws.tile;
         for (int jc = c0; jc < c1; jc += NC) {
             int nb = Math.min(NC, c1 - jc);
@@ -118,7 +118,7 @@ final class GemmBlocked {
                         for (int ir = 0; ir < mb; ir += MR) {
                             int cTile = cCol + (ic + ir) * p.ldc, mr = Math.min(MR, mb - ir);
                             ws.touched += GemmMicroKernel.touch(p.c, cTile, p.ldc, mr, nr);
-                            GemmMicroKernel.compute(kb, packA, ir * (aRows ? KC : kb), aRows, packB, jr * kb, tile);
+                            GemmMicroKernel.compute(kb, packA, ir * (aRows ? GemmMicroKernel.A_ROW_STRIDE : kb), aRows, packB, jr * kb, tile);
                             GemmMicroKernel.merge(tile, p.c, cTile, p.ldc, mr, nr, p.alpha, beta);
                         }
                     }

@@ -32,21 +32,24 @@ final class GemmMicroKernel {
     static final int MR = Simd.SCALAR ? 4 : TALL ? 12 : 6;
     /** Columns of C per tile. */
     static final int NR = Simd.SCALAR ? 4 : 2 * L;
-    /**
-     * Depth of a packed block (k direction), and the row stride of row-layout A panels: a
-     * constant, so the kernel addresses the rows at fixed offsets from one index.
-     */
+    /** Depth of a packed block (k direction). */
     static final int KC = Math.max(1, Integer.getInteger("jllm.gemm.kc", 512));
+    /**
+     * Row stride of row-layout A panels: a constant, so the kernel addresses the rows at fixed
+     * offsets from one index, and one cache line more than KC, so the rows a kernel reads
+     * together do not all fall into the same L1 set (KC floats is a power-of-two distance).
+     */
+    static final int A_ROW_STRIDE = KC + 16;
 
     /**
      * tile[r*NR + c] = Σ_p A(r,p)·bp[bi + p*NR + c] for the full MR×NR tile, where A(r,p) is
-     * {@code ap[ai + r*KC + p]} when {@code aRows} (the panel holds A's rows, each a plain copy)
-     * and {@code ap[ai + p*MR + r]} otherwise (the panel holds A's k steps, as transposed
-     * storage packs most cheaply).
+     * {@code ap[ai + r*A_ROW_STRIDE + p]} when {@code aRows} (the panel holds A's rows, each a
+     * plain copy) and {@code ap[ai + p*MR + r]} otherwise (the panel holds A's k steps, as
+     * transposed storage packs most cheaply).
      */
     static void compute(int kb, float[] ap, int ai, boolean aRows, float[] bp, int bi, float[] tile) {
         if (Simd.SCALAR) {
-            if (aRows) scalar4x4(kb, ap, ai, 1, KC, bp, bi, tile);
+            if (aRows) scalar4x4(kb, ap, ai, 1, A_ROW_STRIDE, bp, bi, tile);
             else scalar4x4(kb, ap, ai, MR, 1, bp, bi, tile);
         } else if (TALL) {
             if (aRows) vector12x2Rows(kb, ap, ai, bp, bi, tile);
@@ -81,37 +84,37 @@ final class GemmMicroKernel {
             FloatVector a = FloatVector.broadcast(F, ap[ao]);
             c0_0 = a.fma(b0, c0_0);
             c0_1 = a.fma(b1, c0_1);
-            a = FloatVector.broadcast(F, ap[ao + 1 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 1 * A_ROW_STRIDE]);
             c1_0 = a.fma(b0, c1_0);
             c1_1 = a.fma(b1, c1_1);
-            a = FloatVector.broadcast(F, ap[ao + 2 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 2 * A_ROW_STRIDE]);
             c2_0 = a.fma(b0, c2_0);
             c2_1 = a.fma(b1, c2_1);
-            a = FloatVector.broadcast(F, ap[ao + 3 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 3 * A_ROW_STRIDE]);
             c3_0 = a.fma(b0, c3_0);
             c3_1 = a.fma(b1, c3_1);
-            a = FloatVector.broadcast(F, ap[ao + 4 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 4 * A_ROW_STRIDE]);
             c4_0 = a.fma(b0, c4_0);
             c4_1 = a.fma(b1, c4_1);
-            a = FloatVector.broadcast(F, ap[ao + 5 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 5 * A_ROW_STRIDE]);
             c5_0 = a.fma(b0, c5_0);
             c5_1 = a.fma(b1, c5_1);
-            a = FloatVector.broadcast(F, ap[ao + 6 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 6 * A_ROW_STRIDE]);
             c6_0 = a.fma(b0, c6_0);
             c6_1 = a.fma(b1, c6_1);
-            a = FloatVector.broadcast(F, ap[ao + 7 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 7 * A_ROW_STRIDE]);
             c7_0 = a.fma(b0, c7_0);
             c7_1 = a.fma(b1, c7_1);
-            a = FloatVector.broadcast(F, ap[ao + 8 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 8 * A_ROW_STRIDE]);
             c8_0 = a.fma(b0, c8_0);
             c8_1 = a.fma(b1, c8_1);
-            a = FloatVector.broadcast(F, ap[ao + 9 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 9 * A_ROW_STRIDE]);
             c9_0 = a.fma(b0, c9_0);
             c9_1 = a.fma(b1, c9_1);
-            a = FloatVector.broadcast(F, ap[ao + 10 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 10 * A_ROW_STRIDE]);
             c10_0 = a.fma(b0, c10_0);
             c10_1 = a.fma(b1, c10_1);
-            a = FloatVector.broadcast(F, ap[ao + 11 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 11 * A_ROW_STRIDE]);
             c11_0 = a.fma(b0, c11_0);
             c11_1 = a.fma(b1, c11_1);
         }
@@ -237,19 +240,19 @@ final class GemmMicroKernel {
             FloatVector a = FloatVector.broadcast(F, ap[ao]);
             c0_0 = a.fma(b0, c0_0);
             c0_1 = a.fma(b1, c0_1);
-            a = FloatVector.broadcast(F, ap[ao + 1 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 1 * A_ROW_STRIDE]);
             c1_0 = a.fma(b0, c1_0);
             c1_1 = a.fma(b1, c1_1);
-            a = FloatVector.broadcast(F, ap[ao + 2 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 2 * A_ROW_STRIDE]);
             c2_0 = a.fma(b0, c2_0);
             c2_1 = a.fma(b1, c2_1);
-            a = FloatVector.broadcast(F, ap[ao + 3 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 3 * A_ROW_STRIDE]);
             c3_0 = a.fma(b0, c3_0);
             c3_1 = a.fma(b1, c3_1);
-            a = FloatVector.broadcast(F, ap[ao + 4 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 4 * A_ROW_STRIDE]);
             c4_0 = a.fma(b0, c4_0);
             c4_1 = a.fma(b1, c4_1);
-            a = FloatVector.broadcast(F, ap[ao + 5 * KC]);
+            a = FloatVector.broadcast(F, ap[ao + 5 * A_ROW_STRIDE]);
             c5_0 = a.fma(b0, c5_0);
             c5_1 = a.fma(b1, c5_1);
         }

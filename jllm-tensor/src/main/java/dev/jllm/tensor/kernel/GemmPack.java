@@ -28,15 +28,15 @@ final class GemmPack {
     /**
      * Packs rows [i0, i0+mb) × columns [p0, p0+kb) of op(A), rows padded with zeros to a
      * multiple of MR. A stored untransposed keeps its rows: element (i, p) goes to
-     * {@code dst[i*KC + p]}, a plain row copy. A stored transposed is packed by k step, in
+     * {@code dst[i*A_ROW_STRIDE + p]}, a plain row copy. A stored transposed is packed by k step, in
      * panels of MR rows: element (ir+r, p) goes to {@code dst[ir*kb + p*MR + r]}, so each
      * storage row is read once, left to right. The kernel reads either layout.
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mb, int p0, int kb, float[] dst) {
         if (!transA) {
-            int kc = GemmMicroKernel.KC;
-            for (int i = 0; i < mb; i++) System.arraycopy(a, aOff + (i0 + i) * lda + p0, dst, i * kc, kb);
-            for (int i = mb; i < roundUp(mb); i++) java.util.Arrays.fill(dst, i * kc, i * kc + kb, 0f);
+            int stride = GemmMicroKernel.A_ROW_STRIDE;
+            for (int i = 0; i < mb; i++) System.arraycopy(a, aOff + (i0 + i) * lda + p0, dst, i * stride, kb);
+            for (int i = mb; i < roundUp(mb); i++) java.util.Arrays.fill(dst, i * stride, i * stride + kb, 0f);
             return;
         }
         // op(A)(i, p) = a[aOff + p*lda + i]: row p of storage holds step p of every panel.
