@@ -1,9 +1,9 @@
 package dev.jllm.tokenizer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.function.IntConsumer;
 
 /**
@@ -36,7 +36,72 @@ final class SentencePieceBpeScoreMerge {
         this.unkId = unkId;
     }
 
-    private record Bigram(int left, int right, float score, int size) {}
+    /**
+     * Candidate merges, best first: a binary heap on (score descending, left ascending) packed
+     * in one long, with the right symbol and the merged length carried alongside.
+     */
+    private static final class BigramHeap {
+        private long[] key = new long[64];
+        private int[] right = new int[64], size = new int[64];
+        private int n;
+        int topRight, topSize;
+
+        static long key(float score, int left) {
+            float negated = -score;
+            if (negated == 0) negated = 0f; // -0.0 and 0.0 are equal scores: tie broken by position
+            int bits = Float.floatToIntBits(negated);
+            bits ^= (bits >> 31) & 0x7FFFFFFF; // IEEE order → signed int order
+            return ((long) bits << 32) | left;
+        }
+
+        boolean isEmpty() {
+            return n == 0;
+        }
+
+        void push(long k, int r, int sz) {
+            if (n == key.length) {
+                key = Arrays.copyOf(key, n * 2);
+                right = Arrays.copyOf(right, n * 2);
+                size = Arrays.copyOf(size, n * 2);
+            }
+            int i = n++;
+            while (i > 0) {
+                int parent = (i - 1) >>> 1;
+                if (key[parent] <= k) break;
+                key[i] = key[parent];
+                right[i] = right[parent];
+                size[i] = size[parent];
+                i = parent;
+            }
+            key[i] = k;
+            right[i] = r;
+            size[i] = sz;
+        }
+
+        /** Removes the best entry; returns its left index, with topRight/topSize set. */
+        int pop() {
+            int left = (int) key[0];
+            topRight = right[0];
+            topSize = size[0];
+            long k = key[--n];
+            int r = right[n], sz = size[n];
+            int i = 0;
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= n) break;
+                if (c + 1 < n && key[c + 1] < key[c]) c++;
+                if (key[c] >= k) break;
+                key[i] = key[c];
+                right[i] = right[c];
+                size[i] = size[c];
+                i = c;
+            }
+            key[i] = k;
+            right[i] = r;
+            size[i] = sz;
+            return left;
+        }
+    }
 
     /** Encodes {@code text} (spaces already escaped to U+2581) and emits ids in order. */
     void encode(String text, IntConsumer out) {
@@ -53,15 +118,14 @@ final class SentencePieceBpeScoreMerge {
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;
         }
-        PriorityQueue<Bigram> queue = new PriorityQueue<>((a, b) -> a.score != b.score
-                ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
+        BigramHeap queue = new BigramHeap();
         Map<String, String[]> splitOfUnused = new HashMap<>();
         for (int i = 0; i + 1 < n; i++) tryAdd(text, start, len, i, i + 1, queue, splitOfUnused);
         while (!queue.isEmpty()) {
-            Bigram b = queue.poll();
-            int l = b.left, r = b.right;
+            int l = queue.pop();
+            int r = queue.topRight;
             // Stale entry: one side was merged away or grew since this pair was queued.
-            if (len[l] == 0 || len[r] == 0 || len[l] + len[r] != b.size) continue;
+            if (len[l] == 0 || len[r] == 0 || len[l] + len[r] != queue.topSize) continue;
             len[l] += len[r];
             len[r] = 0;
             next[l] = next[r];
@@ -74,12 +138,12 @@ final class SentencePieceBpeScoreMerge {
         }
     }
 
-    private void tryAdd(String text, int[] start, int[] len, int l, int r, PriorityQueue<Bigram> queue,
+    private void tryAdd(String text, int[] start, int[] len, int l, int r, BigramHeap queue,
                         Map<String, String[]> splitOfUnused) {
         String piece = text.substring(start[l], start[r] + len[r]);
         Integer id = mergeable.get(piece);
         if (id == null) return;
-        queue.add(new Bigram(l, r, scores[id], piece.length()));
+        queue.push(BigramHeap.key(scores[id], l), r, piece.length());
         if (unused[id]) {
             splitOfUnused.put(piece, new String[]{
                     text.substring(start[l], start[l] + len[l]), text.substring(start[r], start[r] + len[r])});

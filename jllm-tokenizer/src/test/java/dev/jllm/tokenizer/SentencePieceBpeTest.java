@@ -68,6 +68,10 @@ class SentencePieceBpeTest {
         assertArrayEquals(ids(t, "ab", "c"), t.encode("abc"));
         // Equal scores: the leftmost pair merges first.
         assertArrayEquals(ids(t, "aa", "a"), t.encode("aaa"));
+        // 0.0 and -0.0 are equal scores: position decides.
+        SentencePieceBpe z = SentencePieceBpe.fromGgufMetadata(gguf(false,
+                new Object[]{"a", -10, 1}, new Object[]{"b", -10, 1}, new Object[]{"ab", -0.0f, 1}, new Object[]{"ba", 0.0f, 1}));
+        assertArrayEquals(ids(z, "ab", "a"), z.encode("aba"));
     }
 
     @Test
