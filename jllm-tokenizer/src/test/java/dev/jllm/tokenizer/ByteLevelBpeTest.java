@@ -87,6 +87,28 @@ class ByteLevelBpeTest {
         assertEquals(128001, t.eosId());
     }
 
+    /** Encoding from several threads at once (each has its own piece cache) gives the single-threaded ids. */
+    @Test
+    void threadSafe() throws Exception {
+        ByteLevelBpe t = TiktokenJtokkitParityTest.load("cl100k_base");
+        List<String> texts = ByteLevelBpeTestCorpus.jdkSources(200_000);
+        List<int[]> expected = texts.stream().map(t::encode).toList();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int k = 0; k < 4; k++) {
+                int offset = k;
+                results.add(pool.submit(() -> {
+                    for (int i = 0; i < texts.size(); i++) {
+                        int j = (i + offset * 7) % texts.size();
+                        if (!java.util.Arrays.equals(expected.get(j), t.encode(texts.get(j)))) return false;
+                    }
+                    return true;
+                }));
+            }
+            for (var f : results) assertTrue(f.get());
+        }
+    }
+
     @Test
     void badTokenizerJsonIsReported(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("tokenizer.json");
