@@ -88,7 +88,7 @@ public final class KernelBench {
 
     private static GemmResult gemmF32(int m, int n, int k, double peak, boolean quick) {
         float[] a = random(m * k, 1), b = random(k * n, 2), c = new float[m * n];
-        double s = Measure.medianSecondsFor(quick ? 0.05 : 2.0,
+        double s = Measure.medianSecondsFor(quick ? 0.3 : 2.0,
                 () -> Gemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n));
         double gf = 2.0 * m * n * k / s / 1e9;
         return new GemmResult("F32", m, n, k, gf, gf / peak);
@@ -103,7 +103,7 @@ public final class KernelBench {
     private static MatVecResult matvec(DType t, int rows, int cols, double bw, boolean quick) {
         Tensor w = weight(t, rows, cols);
         float[] x = random(cols, 3), y = new float[rows];
-        double s = Measure.medianSecondsFor(quick ? 0.05 : 1.5, () -> MatVec.matvec(w, x, 0, y, 0));
+        double s = Measure.medianSecondsFor(quick ? 0.3 : 1.5, () -> MatVec.matvec(w, x, 0, y, 0));
         double gbps = w.byteSize() / s / 1e9;
         return new MatVecResult(t.toString(), rows, cols, gbps, gbps / bw, s * 1e3);
     }
@@ -111,7 +111,7 @@ public final class KernelBench {
     private static GemmResult quantGemm(DType t, int m, int rows, int cols, double peak, boolean quick) {
         Tensor w = weight(t, rows, cols);
         float[] x = random(m * cols, 4), y = new float[m * rows];
-        double s = Measure.medianSecondsFor(quick ? 0.05 : 2.0, () -> QuantMatMul.matmul(w, x, 0, m, y, 0));
+        double s = Measure.medianSecondsFor(quick ? 0.3 : 2.0, () -> QuantMatMul.matmul(w, x, 0, m, y, 0));
         double gf = 2.0 * m * rows * cols / s / 1e9;
         return new GemmResult(t.toString(), m, rows, cols, gf, gf / peak);
     }

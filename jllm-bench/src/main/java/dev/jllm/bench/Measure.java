@@ -19,11 +19,13 @@ public final class Measure {
     }
 
     /**
-     * Repeats {@code body} until at least {@code minSeconds} have passed (and at least 3 times)
-     * after one warm-up, returning the median seconds per call.
+     * Warms up for {@code minSeconds} (the JIT needs that long to compile the vector kernels on a busy machine), then
+     * repeats {@code body} until {@code minSeconds} more have passed (at least 3 times) and
+     * returns the median seconds per call.
      */
     public static double medianSecondsFor(double minSeconds, Runnable body) {
-        body.run();
+        long warmEnd = System.nanoTime() + (long) (minSeconds * 1e9);
+        do body.run(); while (System.nanoTime() < warmEnd);
         double[] t = new double[4096];
         int n = 0;
         long start = System.nanoTime();
