@@ -1,6 +1,5 @@
 package dev.jllm.tokenizer;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -60,12 +59,5 @@ public final class ByteLevelBpeAlphabet {
     public static byte[] decodeLenient(String piece) {
         byte[] b = decodeOrNull(piece);
         return b != null ? b : piece.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static byte[] concat(byte[] a, byte[] b) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(a.length + b.length);
-        out.writeBytes(a);
-        out.writeBytes(b);
-        return out.toByteArray();
     }
 }

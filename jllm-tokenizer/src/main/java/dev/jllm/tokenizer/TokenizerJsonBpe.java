@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.text.Normalizer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -51,12 +50,11 @@ final class TokenizerJsonBpe {
         JsonNode vocabNode = model.path("vocab");
         if (!vocabNode.isObject()) throw new IllegalArgumentException("tokenizer.json: model.vocab is missing or not an object");
         int size = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-            size = Math.max(size, it.next().getValue().asInt() + 1);
+        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
+            size = Math.max(size, e.getValue().asInt() + 1);
         }
         String[] vocab = new String[size];
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
             int id = e.getValue().asInt(-1);
             if (id < 0) throw new IllegalArgumentException("tokenizer.json: vocab entry '" + e.getKey() + "' has id " + e.getValue());
             vocab[id] = e.getKey();

@@ -1,6 +1,5 @@
 package dev.jllm.tokenizer;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.IntFunction;
 
@@ -81,12 +80,5 @@ public final class Utf8StreamDecoder implements Tokenizer.StreamingDecoder {
             case 0xF4 -> second >= 0x80 && second <= 0x8F;
             default -> second >= 0x80 && second <= 0xBF;
         };
-    }
-
-    /** Decodes all ids at once through a fresh decoder: the same text as the tokenizer's decode. */
-    static String decodeAll(IntFunction<byte[]> bytesOfToken, int[] ids) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int id : ids) out.writeBytes(bytesOfToken.apply(id));
-        return out.toString(StandardCharsets.UTF_8);
     }
 }

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -29,13 +28,12 @@ class ByteLevelBpeGgufTest {
     static Map<String, Object> ggufFromTokenizerJson(JsonNode root, String pre, String bos, String eos, boolean addBos) {
         JsonNode vocab = root.path("model").path("vocab");
         int size = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) size = Math.max(size, it.next().getValue().asInt() + 1);
+        for (Map.Entry<String, JsonNode> e : vocab.properties()) size = Math.max(size, e.getValue().asInt() + 1);
         for (JsonNode t : root.path("added_tokens")) size = Math.max(size, t.path("id").asInt() + 1);
         String[] tokens = new String[size];
         int[] types = new int[size];
         Arrays.fill(types, 1);
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : vocab.properties()) {
             tokens[e.getValue().asInt()] = e.getKey();
         }
         Map<String, Long> ids = new HashMap<>();
