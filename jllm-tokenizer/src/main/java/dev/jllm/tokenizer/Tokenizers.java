@@ -77,7 +77,7 @@ public final class Tokenizers {
         String type = model.path("type").asText("");
         return switch (type) {
             case "BPE" -> TokenizerJsonBpe.isByteLevel(root) ? TokenizerJsonBpe.read(root, config)
-                    : SentencePieceBpe.fromTokenizerJson(root);
+                    : SentencePieceBpe.fromTokenizerJson(root, config);
             case "WordPiece" -> WordPiece.fromTokenizerJson(root);
             case "" -> throw new IllegalArgumentException("tokenizer.json: model.type is missing");
             default -> throw new IllegalArgumentException("tokenizer.json: model.type '" + type
