@@ -43,7 +43,8 @@ final class MatVecInput {
     static MatVecInput quantize(float[] x, int xOff, int cols, int tokens) {
         MatVecInput in = new MatVecInput(cols, tokens);
         int blocks = tokens * (cols / 32);
-        if (blocks >= 256) {
+        // one token takes microseconds: a parallel region (waking the team) would cost more
+        if (blocks >= 2048) {
             dev.jllm.tensor.Parallel.forRange(blocks, 64, (s, e) -> in.quantizeBlocks(x, xOff, s, e));
         } else {
             in.quantizeBlocks(x, xOff, 0, blocks);

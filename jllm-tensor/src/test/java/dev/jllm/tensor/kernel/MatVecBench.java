@@ -97,7 +97,14 @@ public final class MatVecBench {
             }
             return w;
         }
-        int[] halves = MatVecTestData.halfFields(t);
+        int[] halves = switch (t) { // byte offsets of the fp16 scale fields in a block
+            case Q8_0, Q4_0, Q5_0 -> new int[] {0};
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
+            case Q2_K -> new int[] {80, 82};
+            case Q3_K -> new int[] {108};
+            case Q6_K -> new int[] {208};
+            default -> throw new IllegalArgumentException(t.toString());
+        };
         var i16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         for (long b = 0; b < seg.byteSize() / t.blockBytes(); b++) {
             for (int f : halves) seg.set(i16, b * t.blockBytes() + f, Float.floatToFloat16(0.01f));
