@@ -27,6 +27,8 @@ import java.util.Random;
  */
 public final class MatVecBench {
     private static final int REPS = 9;
+    /** A constant species: the Vector API only compiles to vector instructions with those. */
+    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
     /** Fastest batch of the last {@link #median} call: the least disturbed by other jobs. */
     private static double lastBest;
 
@@ -47,7 +49,7 @@ public final class MatVecBench {
                     DType.Q5_1, DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K));
         }
         System.out.println(Simd.describe() + (CPU_TIME ? ", timed by the thread's CPU time" : ", wall-clock"));
-        double bw = readBandwidth();
+        double bw = readBandwidth(512L << 20);
         System.out.printf("read bandwidth (STREAM-like sum over 512 MiB): %.1f GB/s%n", bw);
         Random rnd = new Random(42);
         for (DType t : types) {
@@ -61,8 +63,12 @@ public final class MatVecBench {
                 int calls = (int) Math.max(3, 2e9 / 25 / Math.max(bytes, 1) / 4);
                 double sec = median(() -> MatVec.matvec(w, x, 0, y, 0), calls);
                 double gbs = bytes / sec / 1e9;
-                System.out.printf("matvec %-5s %5dx%-5d %7.2f MB  %8.1f us  %6.1f GB/s  %5.1f%% of bandwidth  (best batch %.1f GB/s)%n",
-                        t, rows, cols, bytes / 1e6, sec * 1e6, gbs, 100 * gbs / bw, bytes / lastBest / 1e9);
+                double best = bytes / lastBest / 1e9;
+                // the weights may partly stay in the last-level cache between calls: compare also
+                // with reading a buffer of the same size the same way
+                double same = readBandwidth(bytes);
+                System.out.printf("matvec %-5s %5dx%-5d %7.2f MB  %8.1f us  %6.1f GB/s  %5.1f%% of bandwidth  %5.1f%% of same-size read (%.1f GB/s)  (best batch %.1f GB/s)%n",
+                        t, rows, cols, bytes / 1e6, sec * 1e6, gbs, 100 * gbs / bw, 100 * gbs / same, same, best);
                 if (m > 0) {
                     float[] xs = new float[m * cols];
                     for (int i = 0; i < xs.length; i++) xs[i] = (float) rnd.nextGaussian();
@@ -114,8 +120,10 @@ public final class MatVecBench {
 
     /** Median seconds per call over REPS batches of {@code calls} calls, after a warm-up. */
     static double median(Runnable r, int calls) {
-        // warm up for a wall-clock second at least: C2 needs time for the big kernels on a busy machine
-        long until = System.nanoTime() + 1_000_000_000L;
+        // Warm up for 3 wall-clock seconds: with every core busy running the kernel, C2's
+        // compiler threads get little CPU and the vector kernels were measured half-compiled
+        // (2-6x slower) after a 1 s warm-up.
+        long until = System.nanoTime() + 3_000_000_000L;
         for (int i = 0; i < 3 || System.nanoTime() < until; i++) r.run();
         double[] t = new double[REPS];
         for (int k = 0; k < REPS; k++) {
@@ -140,23 +148,28 @@ public final class MatVecBench {
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     private static final boolean CPU_TIME = Boolean.getBoolean("bench.cpuTime") && Parallel.threads() == 1;
 
-    /** GB/s of summing a 512 MiB native buffer as longs on all kernel threads; median of REPS. */
-    static double readBandwidth() {
-        long size = 512L << 20;
-        MemorySegment seg = Arena.ofAuto().allocate(size, 64);
-        seg.fill((byte) 1);
-        VectorSpecies<Long> sp = LongVector.SPECIES_PREFERRED;
-        int chunk = 1 << 16;
+    /**
+     * GB/s of summing a buffer of {@code size} bytes (a heap long[]) as longs on all kernel
+     * threads; median of REPS.
+     */
+    static double readBandwidth(long size) {
+        int chunk = 1 << 13; // longs per task unit (64 KiB)
+        int units = (int) Math.max(16, size / 8 / chunk);
+        long[] buf = new long[units * chunk];
+        Arrays.fill(buf, 1L);
+        int n = LONGS.length();
         long[] sink = new long[1];
-        double sec = median(() -> Parallel.forRange((int) (size / chunk), 16, (s, e) -> {
-            LongVector a = LongVector.zero(sp), b = LongVector.zero(sp);
-            int step = sp.vectorByteSize();
-            for (long o = (long) s * chunk, end = (long) e * chunk; o < end; o += 2L * step) {
-                a = a.add(LongVector.fromMemorySegment(sp, seg, o, ByteOrder.LITTLE_ENDIAN));
-                b = b.add(LongVector.fromMemorySegment(sp, seg, o + step, ByteOrder.LITTLE_ENDIAN));
+        long bytes = 8L * buf.length;
+        double sec = median(() -> Parallel.forRange(units, 16, (s, e) -> {
+            LongVector a = LongVector.zero(LONGS), b = LongVector.zero(LONGS), c = LongVector.zero(LONGS), d = LongVector.zero(LONGS);
+            for (int i = s * chunk, end = e * chunk; i < end; i += 4 * n) {
+                a = a.add(LongVector.fromArray(LONGS, buf, i));
+                b = b.add(LongVector.fromArray(LONGS, buf, i + n));
+                c = c.add(LongVector.fromArray(LONGS, buf, i + 2 * n));
+                d = d.add(LongVector.fromArray(LONGS, buf, i + 3 * n));
             }
-            sink[0] += a.add(b).reduceLanes(VectorOperators.ADD);
+            sink[0] += a.add(b).add(c).add(d).reduceLanes(VectorOperators.ADD);
         }), 1);
-        return size / sec / 1e9;
+        return bytes / sec / 1e9;
     }
 }
