@@ -16,7 +16,8 @@ import java.nio.file.Path;
 /**
  * What the hardware allows: memory read bandwidth (a STREAM-like sweep over a buffer much
  * larger than the caches) and the F32 FMA peak (independent FMA chains kept in registers).
- * Kernel figures are reported as a fraction of these.
+ * Kernel figures are reported as a fraction of these. Bandwidth is the best of 7 sweeps, as
+ * STREAM reports it; kernel timings are medians, so the ratios are conservative.
  */
 public final class MachinePeak {
     private MachinePeak() {}
@@ -37,7 +38,7 @@ public final class MachinePeak {
                 for (long i = s * per; i < e * per; i++) buf.setAtIndex(F32, i, (float) (i & 1023));
             });
             float[] sink = new float[1];
-            double read = Measure.medianSeconds(1, 5, () -> {
+            double read = Measure.minSeconds(1, 7, () -> {
                 float[] partial = new float[chunks];
                 Parallel.forRange(chunks, (s, e) -> {
                     for (int c = s; c < e; c++) partial[c] = sum(buf, c * per * 4, per);
@@ -49,7 +50,7 @@ public final class MachinePeak {
             // Triad over three arrays of a third of the buffer each: 2 reads + 1 write per element.
             long third = floats / 3 / chunks * chunks;
             long tper = third / chunks;
-            double triad = Measure.medianSeconds(1, 5, () -> Parallel.forRange(chunks, (s, e) -> {
+            double triad = Measure.minSeconds(1, 7, () -> Parallel.forRange(chunks, (s, e) -> {
                 for (int c = s; c < e; c++) triad(buf, c * tper, third + c * tper, 2 * third + c * tper, tper);
             }));
             if (sink[0] == 42) System.out.print("");
@@ -101,31 +102,35 @@ public final class MachinePeak {
     }
 
     /** F32 peak measured and derived. */
-    public record Peak(double measuredGflops, double derivedGflops, double clockGhz, int flopsPerCycle, String derivation) {}
+    public record Peak(double measuredGflops, double derivedGflops, double clockGhz, int fmaUnits, String derivation) {}
 
     /**
-     * Measures FMA throughput with 12 independent accumulator chains per thread (enough to hide
-     * the FMA latency), and derives the peak as threads x flops/cycle x clock, where flops/cycle
-     * is the measured per-core rate rounded to the nearest power of two.
+     * The F32 peak as cores x FMA width x 2 x FMA units x clock. The FMA width is the vector
+     * width in use; the number of FMA units per core is not visible to Java, so it is inferred
+     * from a one-thread FMA loop (12 independent accumulator chains, enough to hide the FMA
+     * latency) at the nominal clock, rounded to a whole number. The all-threads FMA loop is
+     * reported beside it as the peak actually reached (turbo raises it, shared cores lower it).
      */
     public static Peak f32Peak() {
         int threads = Parallel.threads();
+        int lanes = Simd.SCALAR ? 1 : Simd.LANES;
         long iters = 20_000_000L;
         float[] out = new float[threads];
-        double secs = Measure.medianSeconds(1, 3, () -> Parallel.forRange(threads, (s, e) -> {
+        double one = Measure.medianSeconds(1, 3, () -> out[0] = fmaLoop(iters));
+        double oneGflops = 2.0 * 12 * lanes * iters / one / 1e9;
+        double all = Measure.medianSeconds(1, 3, () -> Parallel.forRange(threads, (s, e) -> {
             for (int t = s; t < e; t++) out[t] = fmaLoop(iters);
         }));
-        int lanes = Simd.SCALAR ? 1 : Simd.LANES;
-        double flops = 2.0 * 12 * lanes * iters * threads;
-        double measured = flops / secs / 1e9;
+        double measured = 2.0 * 12 * lanes * iters * threads / all / 1e9;
         double ghz = clockGhz();
-        int perCycle = ghz > 0 ? Integer.highestOneBit((int) Math.round(measured / threads / ghz * 1.25)) : 0;
-        double derived = threads * perCycle * ghz;
-        String how = ghz > 0
-                ? String.format("%d threads x %d flop/cycle (FMA width x 2 x FMA units, from the measured rate) x %.2f GHz (cpu MHz in /proc/cpuinfo)",
-                        threads, perCycle, ghz)
-                : "clock unknown (no /proc/cpuinfo): measured only";
-        return new Peak(measured, ghz > 0 ? derived : measured, ghz, perCycle, how);
+        if (ghz <= 0) {
+            return new Peak(measured, measured, 0, 0, "clock unknown (no /proc/cpuinfo): the measured FMA loop is the peak");
+        }
+        int units = (int) Math.max(1, Math.round(oneGflops / (lanes * 2 * ghz)));
+        double derived = threads * lanes * 2.0 * units * ghz;
+        String how = String.format("%d threads x %d floats/FMA x 2 flop x %d FMA unit(s) x %.2f GHz nominal "
+                + "(units inferred from one thread's FMA loop: %.0f GFLOP/s)", threads, lanes, units, ghz, oneGflops);
+        return new Peak(measured, derived, ghz, units, how);
     }
 
     private static float fmaLoop(long iters) {

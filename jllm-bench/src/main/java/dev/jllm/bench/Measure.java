@@ -37,6 +37,18 @@ public final class Measure {
         return median(Arrays.copyOf(t, n));
     }
 
+    /** Like {@link #medianSeconds} but returns the fastest run (STREAM's convention for bandwidth). */
+    public static double minSeconds(int warmup, int reps, Runnable body) {
+        for (int i = 0; i < warmup; i++) body.run();
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < reps; i++) {
+            long s = System.nanoTime();
+            body.run();
+            best = Math.min(best, (System.nanoTime() - s) / 1e9);
+        }
+        return best;
+    }
+
     public static double median(double[] values) {
         double[] v = values.clone();
         Arrays.sort(v);
