@@ -12,14 +12,16 @@ import java.util.Arrays;
  * [rows, cols] whose rows are contiguous. Rows are split over {@link Parallel}'s threads.
  *
  * <ul>
- *   <li>F32 (heap or segment), F16, BF16: float FMAs, widening 16-bit weights in registers.</li>
+ *   <li>F32 (heap or segment), F16, BF16: float FMAs; BF16 widened in registers, F16 by C2's
+ *       vectorized fp16 conversion into an L1 buffer ({@link MatVecFloatDot}).</li>
  *   <li>Block-quantized weights (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K): x is quantized
- *       once per call to int8 blocks of 32 ({@link MatVecInput}), each weight row is decoded
- *       block by block to int8 plus scales ({@link MatVecDecoder}) in a small per-thread
- *       buffer, and the dot is done in integers with one float scale per group
- *       ({@link MatVecIntDot}). Q8_0 and Q4_0 use fused kernels that decode in registers
- *       ({@link MatVecFused}). The result equals the exact dot of w with x rounded to those
- *       int8 blocks: the error per element is at most half of x's block scale amax/127.</li>
+ *       once per call to int8 blocks of 32 ({@link MatVecInput}); for Q4_1, Q5_0, Q5_1, Q2_K and
+ *       Q3_K each weight row is decoded to int8 plus scales ({@link MatVecDecoder}) in a small
+ *       per-thread buffer, and the dot is done in integers with one float scale per group
+ *       ({@link MatVecIntDot}). Q8_0, Q4_0 ({@link MatVecFused}) and Q4_K, Q5_K, Q6_K
+ *       ({@link MatVecKQuants}) use fused kernels that decode in registers instead. The result
+ *       equals the exact dot of w with x rounded to those int8 blocks: the error per element
+ *       is at most half of x's block scale amax/127.</li>
  * </ul>
  */
 public final class MatVec {
