@@ -15,11 +15,11 @@ import java.util.Arrays;
  *   <li>F32 (heap or segment), F16, BF16: float FMAs; BF16 widened in registers, F16 by C2's
  *       vectorized fp16 conversion into an L1 buffer ({@link MatVecFloatDot}).</li>
  *   <li>Block-quantized weights (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K): x is quantized
- *       once per call to int8 blocks of 32 ({@link MatVecInput}); for Q4_1, Q5_0, Q5_1, Q2_K and
- *       Q3_K each weight row is decoded to int8 plus scales ({@link MatVecDecoder}) in a small
- *       per-thread buffer, and the dot is done in integers with one float scale per group
- *       ({@link MatVecIntDot}). Q8_0, Q4_0 ({@link MatVecFused}) and Q4_K, Q5_K, Q6_K
- *       ({@link MatVecKQuants}) use fused kernels that decode in registers instead. The result
+ *       once per call to int8 blocks of 32 ({@link MatVecInput}); for Q2_K and Q3_K each weight
+ *       row is decoded to int8 plus scales ({@link MatVecDecoder}) in a small per-thread
+ *       buffer, and the dot is done in integers with one float scale per group
+ *       ({@link MatVecIntDot}). Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 ({@link MatVecFused}) and Q4_K,
+ *       Q5_K, Q6_K ({@link MatVecKQuants}) use fused kernels that decode in registers. The result
  *       equals the exact dot of w with x rounded to those int8 blocks: the error per element
  *       is at most half of x's block scale amax/127.</li>
  * </ul>

@@ -14,10 +14,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Fused integer dot kernels for the two most used 32-element formats, decoding each block
- * in registers straight from the weight storage (no buffer): Q8_0 (fp16 d, 32 int8) and
- * Q4_0 (fp16 d, 16 bytes of nibbles; element j is the low nibble of byte j, element j+16
- * its high nibble, both minus 8).
+ * Fused integer dot kernels for the 32-element formats, decoding each block in registers
+ * straight from the weight storage (no buffer): Q8_0 (fp16 d, 32 int8), Q4_0/Q4_1 (fp16 d
+ * [and m], 16 bytes of nibbles: element j is the low nibble of byte j, element j+16 its high
+ * nibble; Q4_0 subtracts 8) and Q5_0/Q5_1 (the same plus a 32-bit qh holding the fifth bit
+ * of each element; Q5_0 subtracts 16). The scalar path (vector width 0) fuses Q8_0/Q4_0 only.
  */
 final class MatVecFused {
     private MatVecFused() {}
@@ -37,11 +38,15 @@ final class MatVecFused {
     private static final VectorSpecies<Short> S16 = VectorSpecies.of(short.class, VectorShape.forBitSize(BITS16));
     private static final VectorSpecies<Byte> B16 = VectorSpecies.of(byte.class, VectorShape.forBitSize(BITS16 / 2));
     private static final int L16 = S16.length();
+    /** Lane j holds j: per-lane shift counts that move bit j of a broadcast word to bit 0. */
+    private static final ShortVector LANE16 = ShortVector.fromArray(S16,
+            new short[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
     /** Float vectors one short vector of products widens into. */
     private static final int Q4_PARTS = L16 / F.length();
 
     static boolean supports(DType t) {
-        return t == DType.Q8_0 || t == DType.Q4_0;
+        return t == DType.Q8_0 || t == DType.Q4_0
+                || (VECTOR && (t == DType.Q4_1 || t == DType.Q5_0 || t == DType.Q5_1));
     }
 
     /** Dot of weight row {@code r} with token {@code t} of {@code x}. */
@@ -52,7 +57,10 @@ final class MatVecFused {
         if (w.type == DType.Q8_0) {
             return VECTOR ? q8Vector(w.seg, off, nb, x.q, xo, x.d, dOff) : q8Scalar(w.seg, off, nb, x.q, xo, x.d, dOff);
         }
-        return VECTOR ? q4Vector(w.seg, off, nb, x.q, xo, x.d, x.sum32, dOff) : q4Scalar(w.seg, off, nb, x.q, xo, x.d, dOff);
+        if (!VECTOR) return q4Scalar(w.seg, off, nb, x.q, xo, x.d, dOff);
+        // Q4_0 keeps its own copy of the loop: the general one measured ~10% slower on it
+        return w.type == DType.Q4_0 ? q4Vector(w.seg, off, nb, x.q, xo, x.d, x.sum32, dOff)
+                : nibblesVector(w.type, w.seg, off, nb, x.q, xo, x.d, x.sum32, dOff);
     }
 
     private static float q8Scalar(MemorySegment w, long off, int nb, short[] xq, int xo, float[] dx, int dOff) {
@@ -100,6 +108,51 @@ final class MatVecFused {
     private static IntVector pairSum(IntVector p) {
         return p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                 .add(p.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    /**
+     * The 4- and 5-bit formats (Q4_0, Q4_1, Q5_0, Q5_1) with the value offset taken out of the
+     * vector loop: sum((q - bias) x) = sum(q x) - bias * sum(x), and the minimum m of Q4_1/Q5_1
+     * adds m * sum(x); d * sum(x) of the block is already in {@link MatVecInput#sum32}. With q
+     * in [0, 31] the low- and high-half products of a lane add up to at most 2 * 31 * 127, so
+     * they are summed as shorts and widened to float once (no pairwise int step). The fifth
+     * bit of element j is bit j of the 32-bit qh: lane j shifts a broadcast of it right by j.
+     */
+    private static float nibblesVector(DType t, MemorySegment w, long off, int nb, short[] xq, int xo, float[] dx,
+                                       float[] sum32, int dOff) {
+        boolean withMin = t == DType.Q4_1 || t == DType.Q5_1;
+        boolean five = t == DType.Q5_0 || t == DType.Q5_1;
+        int bias = t == DType.Q4_0 ? 8 : t == DType.Q5_0 ? 16 : 0;
+        int qhOff = withMin ? 4 : 2;
+        int qsOff = (withMin ? 4 : 2) + (five ? 4 : 0);
+        int bb = t.blockBytes();
+        FloatVector acc = FloatVector.zero(F);
+        float corr = 0;
+        for (int b = 0; b < nb; b++, off += bb) {
+            int xb = xo + 32 * b;
+            float dw = MatVecDecoder.f16(w, off);
+            int qh = five ? w.get(MatVecDecoder.I32, off + qhOff) : 0;
+            FloatVector d = FloatVector.broadcast(F, dw * dx[dOff + b]);
+            for (int k = 0; k < 16; k += L16) {
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B16, w, off + qsOff + k, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+                ShortVector lo = v.and((short) 0x0f), hi = v.lanewise(VectorOperators.LSHR, 4);
+                if (five) {
+                    lo = lo.or(ShortVector.broadcast(S16, (short) (qh >>> k)).lanewise(VectorOperators.LSHR, LANE16)
+                            .and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                    hi = hi.or(ShortVector.broadcast(S16, (short) (qh >>> (16 + k))).lanewise(VectorOperators.LSHR, LANE16)
+                            .and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                }
+                ShortVector p = lo.mul(ShortVector.fromArray(S16, xq, xb + k)).add(hi.mul(ShortVector.fromArray(S16, xq, xb + 16 + k)));
+                for (int part = 0; part < Q4_PARTS; part++) {
+                    acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F, part)).fma(d, acc);
+                }
+            }
+            float sx = sum32[dOff + b];
+            corr += bias * dw * sx;
+            if (withMin) corr -= MatVecDecoder.f16(w, off + 2) * sx;
+        }
+        return acc.reduceLanes(VectorOperators.ADD) - corr;
     }
 
     /**
