@@ -1,0 +1,175 @@
+package dev.jllm.models;
+
+import dev.jllm.formats.gguf.GgufFile;
+import dev.jllm.tensor.DType;
+import dev.jllm.tensor.Tensor;
+import dev.jllm.tensor.kernel.Activations;
+import dev.jllm.tensor.kernel.Attention;
+import dev.jllm.tensor.kernel.Elementwise;
+import dev.jllm.tensor.kernel.Embedding;
+import dev.jllm.tensor.kernel.MatVec;
+import dev.jllm.tensor.kernel.Norms;
+import dev.jllm.tensor.kernel.QuantMatMul;
+import dev.jllm.tensor.kernel.Rope;
+import dev.jllm.tensor.kernel.RopeFrequencies;
+
+/**
+ * The Llama architecture (pre-RMSNorm, RoPE, grouped-query attention, SwiGLU) as llama.cpp
+ * stores it in GGUF ({@code general.architecture = llama}). Weights stay memory-mapped in
+ * their file dtype; every hot loop is a kernel.
+ *
+ * <p>llama.cpp's converter permutes the q/k rows of Llama checkpoints so that RoPE rotates
+ * adjacent pairs; this class therefore uses {@link Rope.Pairing#ADJACENT} on GGUF weights,
+ * which equals Hugging Face's rotate_half on the original rows.
+ */
+public final class Llama implements CausalLM {
+
+    /** Hyper-parameters, read from GGUF metadata with llama.cpp's key names. */
+    public record Config(int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab,
+                         int context, float eps, RopeFrequencies rope) {
+        static Config fromGguf(GgufFile g) {
+            String a = g.string("general.architecture");
+            if (!a.equals("llama")) {
+                throw new IllegalArgumentException(g.path() + ": architecture '" + a + "' is not supported by Llama (supported: llama)");
+            }
+            int dim = (int) g.integer(a + ".embedding_length");
+            int heads = (int) g.integer(a + ".attention.head_count");
+            int kvHeads = (int) g.integer(a + ".attention.head_count_kv", heads);
+            int headDim = (int) g.integer(a + ".attention.key_length", dim / heads);
+            int ropeDims = (int) g.integer(a + ".rope.dimension_count", headDim);
+            double theta = g.number(a + ".rope.freq_base", 10000.0);
+            Tensor emb = g.tensor("token_embd.weight");
+            int vocab = (int) g.integer(a + ".vocab_size", emb.dim(0));
+            return new Config(dim, (int) g.integer(a + ".block_count"), heads, kvHeads, headDim,
+                    (int) g.integer(a + ".feed_forward_length"), vocab, (int) g.integer(a + ".context_length", 2048),
+                    (float) g.number(a + ".attention.layer_norm_rms_epsilon", 1e-5), RopeFrequencies.plain(ropeDims, theta));
+        }
+    }
+
+    private record Layer(float[] attnNorm, Tensor q, Tensor k, Tensor v, Tensor o,
+                         float[] ffnNorm, Tensor gate, Tensor up, Tensor down) {}
+
+    private final Config c;
+    private final Tensor tokenEmbedding;
+    private final float[] outputNorm;
+    private final Tensor output;
+    private final Layer[] layers;
+
+    private Llama(Config c, Tensor tokenEmbedding, float[] outputNorm, Tensor output, Layer[] layers) {
+        this.c = c;
+        this.tokenEmbedding = tokenEmbedding;
+        this.outputNorm = outputNorm;
+        this.output = output;
+        this.layers = layers;
+    }
+
+    /** Binds the weights of a llama-architecture GGUF file (kept mapped: the file must stay open). */
+    public static Llama fromGguf(GgufFile g) {
+        Config c = Config.fromGguf(g);
+        Layer[] layers = new Layer[c.layers()];
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "blk." + l + ".";
+            layers[l] = new Layer(vector(g, p + "attn_norm.weight", c.dim()),
+                    matrix(g, p + "attn_q.weight", c.heads() * c.headDim(), c.dim()),
+                    matrix(g, p + "attn_k.weight", c.kvHeads() * c.headDim(), c.dim()),
+                    matrix(g, p + "attn_v.weight", c.kvHeads() * c.headDim(), c.dim()),
+                    matrix(g, p + "attn_output.weight", c.dim(), c.heads() * c.headDim()),
+                    vector(g, p + "ffn_norm.weight", c.dim()),
+                    matrix(g, p + "ffn_gate.weight", c.ffn(), c.dim()),
+                    matrix(g, p + "ffn_up.weight", c.ffn(), c.dim()),
+                    matrix(g, p + "ffn_down.weight", c.dim(), c.ffn()));
+        }
+        Tensor emb = matrix(g, "token_embd.weight", c.vocab(), c.dim());
+        // Llama 3.2 and other small models tie the output projection to the embedding.
+        Tensor out = g.tensorInfos().containsKey("output.weight") ? matrix(g, "output.weight", c.vocab(), c.dim()) : emb;
+        return new Llama(c, emb, vector(g, "output_norm.weight", c.dim()), out, layers);
+    }
+
+    private static Tensor matrix(GgufFile g, String name, int rows, int cols) {
+        Tensor t = tensor(g, name);
+        if (t.rank() != 2 || t.dim(0) != rows || t.dim(1) != cols) {
+            throw new IllegalArgumentException(g.path() + ": tensor " + name + " has shape " + java.util.Arrays.toString(t.shape())
+                    + ", expected [" + rows + ", " + cols + "]");
+        }
+        return t;
+    }
+
+    private static float[] vector(GgufFile g, String name, int n) {
+        Tensor t = tensor(g, name);
+        if (t.numel() != n) throw new IllegalArgumentException(g.path() + ": tensor " + name + " has " + t.numel() + " values, expected " + n);
+        return t.toFloatArray();
+    }
+
+    private static Tensor tensor(GgufFile g, String name) {
+        if (!g.tensorInfos().containsKey(name)) throw new IllegalArgumentException(g.path() + ": missing tensor " + name);
+        return g.tensor(name);
+    }
+
+    public Config config() { return c; }
+    @Override public int vocabSize() { return c.vocab(); }
+    @Override public int contextLength() { return c.context(); }
+
+    @Override
+    public KvCache newState(int maxTokens) {
+        return new KvCache(c.layers(), maxTokens, c.kvHeads(), c.headDim());
+    }
+
+    @Override
+    public void forward(int[] tokens, int off, int n, ModelState state, float[] logits, boolean allLogits) {
+        if (!(state instanceof KvCache kv)) throw new IllegalArgumentException("Llama needs the KvCache from newState()");
+        int pos0 = kv.length();
+        if (n <= 0) throw new IllegalArgumentException("forward needs at least one token");
+        if (pos0 + n > kv.capacity()) {
+            throw new IllegalArgumentException("the sequence would reach " + (pos0 + n) + " tokens but the cache holds "
+                    + kv.capacity());
+        }
+        for (int i = off; i < off + n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= c.vocab()) throw new IllegalArgumentException("token id " + tokens[i] + " outside the vocabulary of " + c.vocab());
+        }
+        int dim = c.dim(), qDim = c.heads() * c.headDim(), kvDim = c.kvHeads() * c.headDim();
+        float[] x = new float[n * dim], h = new float[n * dim], q = new float[n * qDim], k = new float[n * kvDim],
+                v = new float[n * kvDim], att = new float[n * qDim], tmp = new float[n * dim],
+                gate = new float[n * c.ffn()], up = new float[n * c.ffn()];
+        int[] positions = new int[n];
+        for (int i = 0; i < n; i++) positions[i] = pos0 + i;
+        Embedding.gather(tokenEmbedding, tokens, off, n, x, 0);
+        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        for (int l = 0; l < c.layers(); l++) {
+            Layer L = layers[l];
+            Norms.rmsNormRows(x, 0, L.attnNorm(), 0, h, 0, n, dim, c.eps());
+            linear(L.q(), h, n, q);
+            linear(L.k(), h, n, k);
+            linear(L.v(), h, n, v);
+            Rope.applyRows(q, 0, qDim, n, positions, 0, c.heads(), c.headDim(), c.rope(), Rope.Pairing.ADJACENT);
+            Rope.applyRows(k, 0, kvDim, n, positions, 0, c.kvHeads(), c.headDim(), c.rope(), Rope.Pairing.ADJACENT);
+            kv.write(l, pos0, k, v, n);
+            Attention.attend(q, 0, n, pos0, kv.keys[l], 0, kv.values[l], 0, pos0 + n, c.heads(), c.kvHeads(),
+                    c.headDim(), c.headDim(), scale, Attention.Mask.CAUSAL, 0, att, 0);
+            linear(L.o(), att, n, tmp);
+            Elementwise.add(x, 0, tmp, 0, x, 0, n * dim);
+            Norms.rmsNormRows(x, 0, L.ffnNorm(), 0, h, 0, n, dim, c.eps());
+            linear(L.gate(), h, n, gate);
+            linear(L.up(), h, n, up);
+            Activations.swiglu(gate, 0, up, 0, gate, 0, n * c.ffn());
+            linear(L.down(), gate, n, tmp);
+            Elementwise.add(x, 0, tmp, 0, x, 0, n * dim);
+        }
+        kv.advance(n);
+        int rows = allLogits ? n : 1, first = n - rows;
+        if (logits.length < rows * c.vocab()) {
+            throw new IllegalArgumentException("logits array holds " + logits.length + " floats, needs " + rows * c.vocab());
+        }
+        Norms.rmsNormRows(x, first * dim, outputNorm, 0, h, 0, rows, dim, c.eps());
+        if (rows == 1) MatVec.matvec(output, h, 0, logits, 0);
+        else QuantMatMul.matmul(output, h, 0, rows, logits, 0);
+    }
+
+    /** y[n, out] = x[n, in] . W^T: matvec for one token (decode), matrix x matrix for a batch (prefill). */
+    private static void linear(Tensor w, float[] x, int n, float[] y) {
+        if (n == 1) MatVec.matvec(w, x, 0, y, 0);
+        else QuantMatMul.matmul(w, x, 0, n, y, 0);
+    }
+
+    /** Which weight dtype the model runs on (of its largest tensor). */
+    public DType weightType() { return layers.length > 0 ? layers[0].gate().dtype() : output.dtype(); }
+}
