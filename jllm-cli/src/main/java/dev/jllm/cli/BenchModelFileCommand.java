@@ -1,0 +1,33 @@
+package dev.jllm.cli;
+
+import dev.jllm.bench.ModelBench;
+import dev.jllm.tensor.DType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "model-file",
+        mixinStandardHelpOptions = true,
+        description = {"Write a llama-architecture GGUF of a real model's shape with random weights, for speed",
+                "measurements (speed does not depend on the values). Example:",
+                "  jllm bench model-file --shape LLAMA_3_2_1B --type Q8_0 --out /tmp/llama-1b-q8_0.gguf"})
+final class BenchModelFileCommand implements Callable<Integer> {
+    @Option(names = "--shape", defaultValue = "LLAMA_3_2_1B",
+            description = "One of: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    ModelBench.Shape shape;
+
+    @Option(names = "--type", defaultValue = "Q8_0", description = "Weight dtype, e.g. F32, F16, Q8_0, Q4_0, Q4_K (default: ${DEFAULT-VALUE}).")
+    DType type;
+
+    @Option(names = "--out", required = true, description = "Output .gguf path.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelBench.writeModelFile(shape, type, out, System.err);
+        System.out.println(out);
+        return 0;
+    }
+}
