@@ -44,14 +44,16 @@ public final class KernelBench {
         log.printf("memory bandwidth: read %.1f GB/s, triad %.1f GB/s (%d MiB buffer, best of 7)%n",
                 bw.readGbps(), bw.triadGbps(), bwBytes >> 20);
         MachinePeak.Peak peak = MachinePeak.f32Peak();
-        log.printf("F32 peak: %.0f GFLOP/s = %s; all threads reach %.0f GFLOP/s in an FMA loop%n",
-                peak.derivedGflops(), peak.derivation(), peak.measuredGflops());
+        // Ratios use the higher of the two: turbo clocks let the FMA loop beat the nominal-clock formula.
+        double peakGflops = Math.max(peak.derivedGflops(), peak.measuredGflops());
+        log.printf("F32 peak: %s; all threads reach %.0f GFLOP/s in an FMA loop; ratios below use %.0f%n",
+                peak.derivation(), peak.measuredGflops(), peakGflops);
 
         List<GemmResult> gemms = new ArrayList<>();
         int[][] shapes = opt.quick() ? new int[][] {{128, 128, 128}} :
                 new int[][] {{1024, 1024, 1024}, {4096, 4096, 512}, {512, 2048, 2048}};
         for (int[] s : shapes) {
-            GemmResult g = gemmF32(s[0], s[1], s[2], peak.derivedGflops(), opt.quick());
+            GemmResult g = gemmF32(s[0], s[1], s[2], peakGflops, opt.quick());
             gemms.add(g);
             log.printf("gemm F32   %5d x %5d x %5d  %7.1f GFLOP/s  %5.1f%% of peak%n", g.m(), g.n(), g.k(), g.gflops(), 100 * g.ofPeak());
         }
@@ -70,12 +72,12 @@ public final class KernelBench {
         int rows = opt.quick() ? 256 : 2048, cols = opt.quick() ? 512 : 8192;
         for (DType t : List.of(DType.F32, DType.Q8_0, DType.Q4_0, DType.Q4_K)) {
             if (t != DType.F32 && !opt.matvecTypes().contains(t)) continue;
-            GemmResult g = quantGemm(t, prefill, rows, cols, peak.derivedGflops(), opt.quick());
+            GemmResult g = quantGemm(t, prefill, rows, cols, peakGflops, opt.quick());
             gemms.add(g);
             log.printf("gemm %-5s %5d x %5d x %5d  %7.1f GFLOP/s  %5.1f%% of peak (prefill: tokens x out x in)%n",
                     t, g.m(), g.n(), g.k(), g.gflops(), 100 * g.ofPeak());
         }
-        return new Result(Simd.describe(), Parallel.threads(), bw.readGbps(), bw.triadGbps(), peak.derivedGflops(),
+        return new Result(Simd.describe(), Parallel.threads(), bw.readGbps(), bw.triadGbps(), peakGflops,
                 peak.measuredGflops(), peak.derivation(), gemms, mvs);
     }
 

@@ -101,8 +101,8 @@ public final class MachinePeak {
         }
         int units = (int) Math.max(1, Math.round(oneGflops / (lanes * 2 * ghz)));
         double derived = threads * lanes * 2.0 * units * ghz;
-        String how = String.format("%d threads x %d floats/FMA x 2 flop x %d FMA unit(s) x %.2f GHz nominal "
-                + "(units inferred from one thread's FMA loop: %.0f GFLOP/s)", threads, lanes, units, ghz, oneGflops);
+        String how = String.format("%d threads x %d floats/FMA x 2 flop x %d FMA unit(s) x %.2f GHz nominal = %.0f GFLOP/s "
+                + "(units inferred from one thread's FMA loop: %.0f GFLOP/s)", threads, lanes, units, ghz, threads * lanes * 2.0 * units * ghz, oneGflops);
         return new Peak(measured, derived, ghz, units, how);
     }
 
