@@ -7,17 +7,25 @@ llama.cpp's converter writes one: llama.cpp tensor names, [out, in] weights, and
 PERMUTED for llama.cpp's adjacent-pair RoPE. jllm reads the GGUF; the test compares its logits
 with the ones computed here.
 
+The GGUF also carries a tokenizer (tokenizer.ggml.model = gpt2): the 1k byte-level BPE that
+jllm's trainer learned on Brown (jllm-tokenizer/src/test/resources/train/brown_1k.tokenizer.json,
+whose HF-tokenizers encodings are committed beside it); the prompt is one of those HF encodings.
+
 Writes jllm-models/src/test/resources/models/llama-tiny/{model.gguf, golden.txt}:
-golden.txt = line 1 the token ids, then one line of vocab logits per position.
+golden.txt = line 1 the prompt token ids, line 2 the greedy 32-token continuation, line 3 the
+prompt text (JSON string), then one line of vocab logits per prompt position.
 """
-import os, struct
+import json, os, struct
 import numpy as np
 import torch
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 out = os.path.join(root, "jllm-models", "src", "test", "resources", "models", "llama-tiny")
 
-DIM, LAYERS, HEADS, KV_HEADS, FFN, VOCAB, CTX = 64, 2, 4, 2, 160, 97, 64
+tok_dir = os.path.join(root, "jllm-tokenizer", "src", "test", "resources", "train")
+TOK = json.load(open(os.path.join(tok_dir, "brown_1k.tokenizer.json"), encoding="utf-8"))
+CASES = json.load(open(os.path.join(tok_dir, "brown_1k.encodings.json"), encoding="utf-8"))["cases"]
+DIM, LAYERS, HEADS, KV_HEADS, FFN, VOCAB, CTX = 64, 2, 4, 2, 160, len(TOK["model"]["vocab"]), 128
 HEAD = DIM // HEADS
 THETA, EPS = 10000.0, 1e-5
 
@@ -82,6 +90,11 @@ def write_gguf(path):
         ("llama.attention.head_count_kv", 4, KV_HEADS), ("llama.rope.freq_base", 6, THETA),
         ("llama.rope.dimension_count", 4, HEAD), ("llama.attention.layer_norm_rms_epsilon", 6, EPS),
         ("llama.vocab_size", 4, VOCAB),
+        ("tokenizer.ggml.model", 8, "gpt2"), ("tokenizer.ggml.pre", 8, "gpt2"),
+        ("tokenizer.ggml.tokens", 9, (8, [t for t, _ in sorted(TOK["model"]["vocab"].items(), key=lambda kv: kv[1])])),
+        ("tokenizer.ggml.token_type", 9, (5, [3 if i in SPECIAL else 1 for i in range(VOCAB)])),
+        ("tokenizer.ggml.merges", 9, (8, [m if isinstance(m, str) else " ".join(m) for m in TOK["model"]["merges"]])),
+        ("tokenizer.ggml.bos_token_id", 4, 0), ("tokenizer.ggml.eos_token_id", 4, 0),
     ]
     tensors = [("token_embd.weight", P["tok"]), ("output_norm.weight", P["norm"]), ("output.weight", P["out"])]
     for l in range(LAYERS):
@@ -93,10 +106,13 @@ def write_gguf(path):
                     (f"blk.{l}.ffn_up.weight", P[f"{l}.up"]), (f"blk.{l}.ffn_down.weight", P[f"{l}.down"])]
     def s(x):
         b = x.encode(); return struct.pack("<Q", len(b)) + b
+    def arr(et, items):
+        out = struct.pack("<IQ", et, len(items))
+        return out + b"".join(s(i) if et == 8 else struct.pack("<i", i) for i in items)
     body = struct.pack("<IIQQ", 0x46554747, 3, len(tensors), len(kv))
     for key, t, val in kv:
         body += s(key) + struct.pack("<I", t)
-        body += s(val) if t == 8 else struct.pack("<I", val) if t == 4 else struct.pack("<f", val)
+        body += s(val) if t == 8 else arr(*val) if t == 9 else struct.pack("<I", val) if t == 4 else struct.pack("<f", val)
     off, datas = 0, []
     for name, t in tensors:
         a = np.ascontiguousarray(np.asarray(t, dtype=np.float32))
@@ -110,12 +126,19 @@ def write_gguf(path):
     with open(path, "wb") as f:
         f.write(body)
 
+SPECIAL = {t["id"] for t in TOK["added_tokens"] if t.get("special")}
 os.makedirs(out, exist_ok=True)
 write_gguf(os.path.join(out, "model.gguf"))
-tokens = [1, 17, 42, 5, 96, 0, 33, 33, 8, 71, 64, 2, 50, 19, 88, 3]
+case = min((c for c in CASES if 8 <= len(c["ids"]) <= 48), key=lambda c: len(c["ids"]))
+tokens = case["ids"]
 logits = forward(tokens).float()
+seq = list(tokens)
+for _ in range(32):  # greedy continuation, recomputing the full forward each step
+    seq.append(int(forward(seq)[-1].argmax()))
 with open(os.path.join(out, "golden.txt"), "w") as f:
     f.write(" ".join(map(str, tokens)) + "\n")
+    f.write(" ".join(map(str, seq[len(tokens):])) + "\n")
+    f.write(json.dumps(case["text"]) + "\n")
     for row in logits.tolist():
         f.write(" ".join("%.7g" % v for v in row) + "\n")
 print("wrote", out)

@@ -25,6 +25,8 @@ class LlamaReferenceTest {
     static GgufFile file;
     static Llama model;
     static int[] tokens;
+    static int[] greedy;
+    static String promptText;
     static float[][] golden;
 
     @BeforeAll
@@ -33,6 +35,8 @@ class LlamaReferenceTest {
         model = Llama.fromGguf(file);
         try (BufferedReader in = Files.newBufferedReader(DIR.resolve("golden.txt"))) {
             tokens = Arrays.stream(in.readLine().trim().split(" ")).mapToInt(Integer::parseInt).toArray();
+            greedy = Arrays.stream(in.readLine().trim().split(" ")).mapToInt(Integer::parseInt).toArray();
+            promptText = new com.fasterxml.jackson.databind.ObjectMapper().readValue(in.readLine(), String.class);
             List<float[]> rows = new ArrayList<>();
             for (String line; (line = in.readLine()) != null; ) {
                 String[] p = line.trim().split(" ");
@@ -93,10 +97,29 @@ class LlamaReferenceTest {
     }
 
     @Test
+    void greedyContinuationOf32TokensMatchesPyTorch() {
+        KvCache kv = model.newState(64);
+        float[] logits = new float[model.vocabSize()];
+        model.forward(tokens, 0, tokens.length, kv, logits, false);
+        int[] got = new int[greedy.length];
+        for (int i = 0; i < got.length; i++) {
+            got[i] = dev.jllm.tensor.kernel.Reduce.argmax(logits, 0, logits.length);
+            model.forward(got, i, 1, kv, logits, false);
+        }
+        assertThat(got).containsExactly(greedy);
+    }
+
+    @Test
+    void theTokenizerInTheGgufEncodesThePromptAsHuggingFaceDid() {
+        dev.jllm.tokenizer.Tokenizer tok = dev.jllm.tokenizer.Tokenizers.fromGgufMetadata(file.metadata());
+        assertThat(tok.encode(promptText)).containsExactly(tokens);
+    }
+
+    @Test
     void badInputsSayWhatIsWrong() {
         float[] logits = new float[model.vocabSize()];
-        assertThatThrownBy(() -> model.forward(new int[] {500}, 0, 1, model.newState(4), logits, false))
-                .hasMessageContaining("500").hasMessageContaining("vocabulary");
+        assertThatThrownBy(() -> model.forward(new int[] {5000}, 0, 1, model.newState(4), logits, false))
+                .hasMessageContaining("5000").hasMessageContaining("vocabulary");
         assertThatThrownBy(() -> model.forward(tokens, 0, 8, model.newState(4), logits, false))
                 .hasMessageContaining("cache holds 4");
     }
