@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
+                GenerateCommand.class,
                 TokenizeCommand.class,
                 InspectCommand.class,
                 TrainTokenizerCommand.class,
