@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
                 GenerateCommand.class,
+                ScoreCommand.class,
+                LogitsCommand.class,
                 TokenizeCommand.class,
                 InspectCommand.class,
                 TrainTokenizerCommand.class,
