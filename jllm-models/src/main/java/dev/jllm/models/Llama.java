@@ -14,23 +14,29 @@ import dev.jllm.tensor.kernel.Rope;
 import dev.jllm.tensor.kernel.RopeFrequencies;
 
 /**
- * The Llama architecture (pre-RMSNorm, RoPE, grouped-query attention, SwiGLU) as llama.cpp
- * stores it in GGUF ({@code general.architecture = llama}). Weights stay memory-mapped in
- * their file dtype; every hot loop is a kernel.
+ * The Llama family (pre-RMSNorm, RoPE, grouped-query attention, SwiGLU) as llama.cpp stores it
+ * in GGUF: {@code llama} (Llama 2/3/3.1/3.2, Mistral; Llama 3.1 RoPE scaling via the
+ * {@code rope_freqs} tensor; tied embeddings), {@code qwen2} (q/k/v biases) and {@code qwen3}
+ * (per-head RMSNorm of q and k). Weights stay memory-mapped in their file dtype; every hot
+ * loop is a kernel.
  *
- * <p>llama.cpp's converter permutes the q/k rows of Llama checkpoints so that RoPE rotates
- * adjacent pairs; this class therefore uses {@link Rope.Pairing#ADJACENT} on GGUF weights,
- * which equals Hugging Face's rotate_half on the original rows.
+ * <p>llama.cpp's converter permutes the q/k rows of {@code llama} checkpoints so that RoPE
+ * rotates adjacent pairs ({@link Rope.Pairing#ADJACENT}, equal to Hugging Face's rotate_half
+ * on the original rows); Qwen files keep HF's order and use {@link Rope.Pairing#HALF}.
  */
 public final class Llama implements CausalLM {
 
     /** Hyper-parameters, read from GGUF metadata with llama.cpp's key names. */
-    public record Config(int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab,
-                         int context, float eps, RopeFrequencies rope) {
+    public record Config(String arch, int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab,
+                         int context, float eps, RopeFrequencies rope, Rope.Pairing pairing) {
+        /** Architectures this class runs. */
+        public static final java.util.List<String> SUPPORTED = java.util.List.of("llama", "qwen2", "qwen3");
+
         static Config fromGguf(GgufFile g) {
             String a = g.string("general.architecture");
-            if (!a.equals("llama")) {
-                throw new IllegalArgumentException(g.path() + ": architecture '" + a + "' is not supported by Llama (supported: llama)");
+            if (!SUPPORTED.contains(a)) {
+                throw new IllegalArgumentException(g.path() + ": architecture '" + a + "' is not supported (supported: "
+                        + String.join(", ", SUPPORTED) + ")");
             }
             int dim = (int) g.integer(a + ".embedding_length");
             int heads = (int) g.integer(a + ".attention.head_count");
@@ -40,13 +46,27 @@ public final class Llama implements CausalLM {
             double theta = g.number(a + ".rope.freq_base", 10000.0);
             Tensor emb = g.tensor("token_embd.weight");
             int vocab = (int) g.integer(a + ".vocab_size", emb.dim(0));
-            return new Config(dim, (int) g.integer(a + ".block_count"), heads, kvHeads, headDim,
+            RopeFrequencies rope = RopeFrequencies.plain(ropeDims, theta);
+            if (g.tensorInfos().containsKey("rope_freqs.weight")) {
+                // Llama 3.1-style scaling: llama.cpp stores one divisor per frequency.
+                float[] factors = g.tensor("rope_freqs.weight").toFloatArray();
+                if (factors.length != ropeDims / 2) {
+                    throw new IllegalArgumentException(g.path() + ": rope_freqs.weight has " + factors.length + " values, expected " + ropeDims / 2);
+                }
+                float[] inv = new float[ropeDims / 2];
+                for (int i = 0; i < inv.length; i++) inv[i] = rope.invFreq(i) / factors[i];
+                rope = RopeFrequencies.of(inv, 1f);
+            }
+            return new Config(a, dim, (int) g.integer(a + ".block_count"), heads, kvHeads, headDim,
                     (int) g.integer(a + ".feed_forward_length"), vocab, (int) g.integer(a + ".context_length", 2048),
-                    (float) g.number(a + ".attention.layer_norm_rms_epsilon", 1e-5), RopeFrequencies.plain(ropeDims, theta));
+                    (float) g.number(a + ".attention.layer_norm_rms_epsilon", 1e-5), rope,
+                    a.equals("llama") ? Rope.Pairing.ADJACENT : Rope.Pairing.HALF);
         }
     }
 
+    /** One block's weights; biases and q/k norms are null where the architecture has none. */
     private record Layer(float[] attnNorm, Tensor q, Tensor k, Tensor v, Tensor o,
+                         float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm,
                          float[] ffnNorm, Tensor gate, Tensor up, Tensor down) {}
 
     private final Config c;
@@ -74,6 +94,11 @@ public final class Llama implements CausalLM {
                     matrix(g, p + "attn_k.weight", c.kvHeads() * c.headDim(), c.dim()),
                     matrix(g, p + "attn_v.weight", c.kvHeads() * c.headDim(), c.dim()),
                     matrix(g, p + "attn_output.weight", c.dim(), c.heads() * c.headDim()),
+                    optionalVector(g, p + "attn_q.bias", c.heads() * c.headDim()),
+                    optionalVector(g, p + "attn_k.bias", c.kvHeads() * c.headDim()),
+                    optionalVector(g, p + "attn_v.bias", c.kvHeads() * c.headDim()),
+                    optionalVector(g, p + "attn_q_norm.weight", c.headDim()),
+                    optionalVector(g, p + "attn_k_norm.weight", c.headDim()),
                     vector(g, p + "ffn_norm.weight", c.dim()),
                     matrix(g, p + "ffn_gate.weight", c.ffn(), c.dim()),
                     matrix(g, p + "ffn_up.weight", c.ffn(), c.dim()),
@@ -98,6 +123,10 @@ public final class Llama implements CausalLM {
         Tensor t = tensor(g, name);
         if (t.numel() != n) throw new IllegalArgumentException(g.path() + ": tensor " + name + " has " + t.numel() + " values, expected " + n);
         return t.toFloatArray();
+    }
+
+    private static float[] optionalVector(GgufFile g, String name, int n) {
+        return g.tensorInfos().containsKey(name) ? vector(g, name, n) : null;
     }
 
     private static Tensor tensor(GgufFile g, String name) {
@@ -140,8 +169,13 @@ public final class Llama implements CausalLM {
             linear(L.q(), h, n, q);
             linear(L.k(), h, n, k);
             linear(L.v(), h, n, v);
-            Rope.applyRows(q, 0, qDim, n, positions, 0, c.heads(), c.headDim(), c.rope(), Rope.Pairing.ADJACENT);
-            Rope.applyRows(k, 0, kvDim, n, positions, 0, c.kvHeads(), c.headDim(), c.rope(), Rope.Pairing.ADJACENT);
+            addBias(q, L.qBias(), n);
+            addBias(k, L.kBias(), n);
+            addBias(v, L.vBias(), n);
+            if (L.qNorm() != null) Norms.rmsNormRows(q, 0, L.qNorm(), 0, q, 0, n * c.heads(), c.headDim(), c.eps());
+            if (L.kNorm() != null) Norms.rmsNormRows(k, 0, L.kNorm(), 0, k, 0, n * c.kvHeads(), c.headDim(), c.eps());
+            Rope.applyRows(q, 0, qDim, n, positions, 0, c.heads(), c.headDim(), c.rope(), c.pairing());
+            Rope.applyRows(k, 0, kvDim, n, positions, 0, c.kvHeads(), c.headDim(), c.rope(), c.pairing());
             kv.write(l, pos0, k, v, n);
             Attention.attend(q, 0, n, pos0, kv.keys[l], 0, kv.values[l], 0, pos0 + n, c.heads(), c.kvHeads(),
                     c.headDim(), c.headDim(), scale, Attention.Mask.CAUSAL, 0, att, 0);
@@ -162,6 +196,11 @@ public final class Llama implements CausalLM {
         Norms.rmsNormRows(x, first * dim, outputNorm, 0, h, 0, rows, dim, c.eps());
         if (rows == 1) MatVec.matvec(output, h, 0, logits, 0);
         else QuantMatMul.matmul(output, h, 0, rows, logits, 0);
+    }
+
+    private static void addBias(float[] y, float[] bias, int n) {
+        if (bias == null) return;
+        for (int r = 0; r < n; r++) Elementwise.add(y, r * bias.length, bias, 0, y, r * bias.length, bias.length);
     }
 
     /** y[n, out] = x[n, in] . W^T: matvec for one token (decode), matrix x matrix for a batch (prefill). */

@@ -1,0 +1,54 @@
+package dev.jllm.models;
+
+import dev.jllm.formats.gguf.GgufFile;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.BufferedReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * qwen2 (biases, NeoX RoPE), qwen3 (q/k RMSNorm, head_dim != dim/heads) and Llama 3.1 RoPE
+ * scaling (rope_freqs divisors) against tools/models/family_reference.py (PyTorch, HF semantics).
+ */
+class LlamaFamilyReferenceTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2-tiny", "qwen3-tiny", "llama3-scaled"})
+    void logitsMatchPyTorchInPrefillAndInDecode(String variant) throws Exception {
+        Path dir = Path.of("src/test/resources/models", variant);
+        int[] tokens;
+        List<float[]> golden = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(dir.resolve("golden.txt"))) {
+            tokens = Arrays.stream(in.readLine().trim().split(" ")).mapToInt(Integer::parseInt).toArray();
+            for (String line; (line = in.readLine()) != null; ) {
+                String[] p = line.trim().split(" ");
+                float[] r = new float[p.length];
+                for (int i = 0; i < p.length; i++) r[i] = Float.parseFloat(p[i]);
+                golden.add(r);
+            }
+        }
+        try (GgufFile g = GgufFile.open(dir.resolve("model.gguf"))) {
+            Llama m = Llama.fromGguf(g);
+            int v = m.vocabSize();
+            float[] all = new float[tokens.length * v];
+            m.forward(tokens, 0, tokens.length, m.newState(tokens.length), all, true);
+            for (int t = 0; t < tokens.length; t++) {
+                LlamaReferenceTest.assertRowClose(all, t * v, golden.get(t), variant + " prefill position " + t);
+            }
+            KvCache kv = m.newState(tokens.length);
+            float[] one = new float[v];
+            for (int t = 0; t < tokens.length; t++) {
+                m.forward(tokens, t, 1, kv, one, false);
+                LlamaReferenceTest.assertRowClose(one, 0, golden.get(t), variant + " decode step " + t);
+            }
+            assertThat(m.config().arch()).isEqualTo(variant.startsWith("llama") ? "llama" : variant.substring(0, 5));
+        }
+    }
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""Tiny random-weight models of the Llama family's variants and their PyTorch reference logits.
+
+Variants (each written as a GGUF file the way llama.cpp's converter writes it):
+  qwen2-tiny     arch qwen2: q/k/v biases, NeoX (rotate_half) RoPE, weights NOT permuted
+  qwen3-tiny     arch qwen3: per-head RMSNorm on q and k before RoPE, head_dim != dim/heads
+  llama3-scaled  arch llama with Llama 3.1 RoPE scaling, stored as llama.cpp does: a
+                 rope_freqs.weight tensor of per-frequency divisors (HF: rope_type "llama3")
+Reference semantics are Hugging Face's modeling code, in float64.
+Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt}
+(golden.txt: line 1 token ids, then one line of logits per position).
+"""
+import math, os, struct
+import numpy as np
+import torch
+
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOKENS = [3, 17, 42, 5, 96, 0, 33, 33, 8, 71, 64, 2, 50, 19, 88, 3, 7, 7, 60, 11]
+EPS = 1e-6
+
+def permute(wt, heads):
+    return wt.reshape(heads, 2, wt.shape[0] // heads // 2, *wt.shape[1:]).swapaxes(1, 2).reshape(wt.shape)
+
+def llama3_inv_freq(inv, factor, low, high, orig):
+    low_wl, high_wl = orig / low, orig / high
+    wl = 2 * math.pi / inv
+    out = torch.where(wl > low_wl, inv / factor, inv)
+    smooth = (orig / wl - low) / (high - low)
+    smoothed = (1 - smooth) * out / factor + smooth * out
+    mid = ~(wl < high_wl) & ~(wl > low_wl)
+    return torch.where(mid, smoothed, out)
+
+def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128, vocab=101, theta=10000.0,
+          bias=False, qk_norm=False, scaling=None, seed=0):
+    head = head or dim // heads
+    g = torch.Generator().manual_seed(seed)
+    w = lambda *s, scale=0.08: (torch.randn(*s, generator=g) * scale).float()
+    P = {"tok": w(vocab, dim, scale=0.5), "norm": 1 + w(dim, scale=0.1), "out": w(vocab, dim)}
+    for l in range(layers):
+        P.update({f"{l}.an": 1 + w(dim, scale=0.1), f"{l}.q": w(heads * head, dim), f"{l}.k": w(kv_heads * head, dim),
+                  f"{l}.v": w(kv_heads * head, dim), f"{l}.o": w(dim, heads * head), f"{l}.fn": 1 + w(dim, scale=0.1),
+                  f"{l}.g": w(ffn, dim), f"{l}.u": w(ffn, dim), f"{l}.d": w(dim, ffn)})
+        if bias:
+            P.update({f"{l}.qb": w(heads * head, scale=0.3), f"{l}.kb": w(kv_heads * head, scale=0.3), f"{l}.vb": w(kv_heads * head, scale=0.3)})
+        if qk_norm:
+            P.update({f"{l}.qn": 1 + w(head, scale=0.2), f"{l}.kn": 1 + w(head, scale=0.2)})
+    inv = 1.0 / (theta ** (torch.arange(0, head, 2).double() / head))
+    freq_factors = None
+    if scaling:
+        scaled = llama3_inv_freq(inv, *scaling)
+        freq_factors = (inv / scaled).float()
+        inv = scaled
+
+    def rms(x, weight):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPS) * weight.double()
+
+    def rot(x):
+        h = x.shape[-1] // 2
+        return torch.cat((-x[..., h:], x[..., :h]), -1)
+
+    def forward(tokens):
+        T = len(tokens)
+        x = P["tok"].double()[torch.tensor(tokens)]
+        ang = torch.outer(torch.arange(T).double(), inv)
+        cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
+        mask = torch.full((T, T), float("-inf")).triu(1).double()
+        for l in range(layers):
+            h = rms(x, P[f"{l}.an"])
+            q, k, v = (h @ P[f"{l}.{n}"].double().T for n in "qkv")
+            if bias:
+                q, k, v = q + P[f"{l}.qb"].double(), k + P[f"{l}.kb"].double(), v + P[f"{l}.vb"].double()
+            q = q.view(T, heads, head).transpose(0, 1)
+            k = k.view(T, kv_heads, head).transpose(0, 1)
+            v = v.view(T, kv_heads, head).transpose(0, 1)
+            if qk_norm:
+                q, k = rms(q, P[f"{l}.qn"]), rms(k, P[f"{l}.kn"])
+            q, k = q * cos + rot(q) * sin, k * cos + rot(k) * sin
+            k, v = k.repeat_interleave(heads // kv_heads, 0), v.repeat_interleave(heads // kv_heads, 0)
+            att = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(head) + mask, -1)
+            x = x + (att @ v).transpose(0, 1).reshape(T, heads * head) @ P[f"{l}.o"].double().T
+            h = rms(x, P[f"{l}.fn"])
+            x = x + (torch.nn.functional.silu(h @ P[f"{l}.g"].double().T) * (h @ P[f"{l}.u"].double().T)) @ P[f"{l}.d"].double().T
+        return rms(x, P["norm"]) @ P["out"].double().T
+
+    neox = arch in ("qwen2", "qwen3")  # llama.cpp keeps HF's row order for NeoX-style archs
+    qw = (lambda t, n: t) if neox else (lambda t, n: permute(t.numpy(), n))
+    kv = [("general.architecture", 8, arch), (f"{arch}.context_length", 4, 256), (f"{arch}.embedding_length", 4, dim),
+          (f"{arch}.block_count", 4, layers), (f"{arch}.feed_forward_length", 4, ffn), (f"{arch}.attention.head_count", 4, heads),
+          (f"{arch}.attention.head_count_kv", 4, kv_heads), (f"{arch}.rope.freq_base", 6, theta),
+          (f"{arch}.attention.layer_norm_rms_epsilon", 6, EPS), (f"{arch}.attention.key_length", 4, head),
+          (f"{arch}.attention.value_length", 4, head), (f"{arch}.rope.dimension_count", 4, head)]
+    T = [("token_embd.weight", P["tok"]), ("output_norm.weight", P["norm"]), ("output.weight", P["out"])]
+    if freq_factors is not None:
+        T.append(("rope_freqs.weight", freq_factors))
+    for l in range(layers):
+        b = f"blk.{l}."
+        T += [(b + "attn_norm.weight", P[f"{l}.an"]), (b + "attn_q.weight", qw(P[f"{l}.q"], heads)),
+              (b + "attn_k.weight", qw(P[f"{l}.k"], kv_heads)), (b + "attn_v.weight", P[f"{l}.v"]),
+              (b + "attn_output.weight", P[f"{l}.o"]), (b + "ffn_norm.weight", P[f"{l}.fn"]),
+              (b + "ffn_gate.weight", P[f"{l}.g"]), (b + "ffn_up.weight", P[f"{l}.u"]), (b + "ffn_down.weight", P[f"{l}.d"])]
+        if bias:
+            T += [(b + "attn_q.bias", P[f"{l}.qb"]), (b + "attn_k.bias", P[f"{l}.kb"]), (b + "attn_v.bias", P[f"{l}.vb"])]
+        if qk_norm:
+            T += [(b + "attn_q_norm.weight", P[f"{l}.qn"]), (b + "attn_k_norm.weight", P[f"{l}.kn"])]
+    out = os.path.join(root, "jllm-models", "src", "test", "resources", "models", name)
+    os.makedirs(out, exist_ok=True)
+    write_gguf(os.path.join(out, "model.gguf"), kv, T)
+    logits = forward(TOKENS).float()
+    with open(os.path.join(out, "golden.txt"), "w") as f:
+        f.write(" ".join(map(str, TOKENS)) + "\n")
+        for row in logits.tolist():
+            f.write(" ".join("%.7g" % v for v in row) + "\n")
+    print("wrote", out)
+
+def write_gguf(path, kv, tensors):
+    s = lambda x: struct.pack("<Q", len(x.encode())) + x.encode()
+    body = struct.pack("<IIQQ", 0x46554747, 3, len(tensors), len(kv))
+    for key, t, val in kv:
+        body += s(key) + struct.pack("<I", t) + (s(val) if t == 8 else struct.pack("<I", val) if t == 4 else struct.pack("<f", val))
+    off, datas = 0, []
+    for name, t in tensors:
+        a = np.ascontiguousarray(np.asarray(t, dtype=np.float32))
+        body += s(name) + struct.pack("<I", a.ndim) + b"".join(struct.pack("<Q", d) for d in reversed(a.shape)) + struct.pack("<IQ", 0, off)
+        datas.append(a.tobytes())
+        off += (len(datas[-1]) + 31) // 32 * 32
+    body += b"\0" * ((-len(body)) % 32)
+    for d in datas:
+        body += d + b"\0" * ((-len(d)) % 32)
+    open(path, "wb").write(body)
+
+build("qwen2-tiny", "qwen2", theta=1000000.0, bias=True, seed=2)
+build("qwen3-tiny", "qwen3", head=32, qk_norm=True, seed=3)
+build("llama3-scaled", "llama", theta=500000.0, scaling=(8.0, 1.0, 4.0, 16), seed=4)
