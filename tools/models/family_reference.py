@@ -6,6 +6,10 @@ Variants (each written as a GGUF file the way llama.cpp's converter writes it):
   qwen3-tiny     arch qwen3: per-head RMSNorm on q and k before RoPE, head_dim != dim/heads
   llama3-scaled  arch llama with Llama 3.1 RoPE scaling, stored as llama.cpp does: a
                  rope_freqs.weight tensor of per-frequency divisors (HF: rope_type "llama3")
+  llama-linear   arch llama, rope.scaling.type linear (HF rope_type "linear", factor 4)
+  llama-yarn     arch llama, rope.scaling.type yarn (HF rope_type "yarn": ramped interpolation
+                 and the 0.1 ln(factor) + 1 attention factor on cos/sin)
+  mistral-swa    arch llama with attention.sliding_window 6 (Mistral): 20 tokens > window
 Reference semantics are Hugging Face's modeling code, in float64.
 Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt}
 (golden.txt: line 1 token ids, then one line of logits per position).
@@ -31,7 +35,7 @@ def llama3_inv_freq(inv, factor, low, high, orig):
     return torch.where(mid, smoothed, out)
 
 def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128, vocab=101, theta=10000.0,
-          bias=False, qk_norm=False, scaling=None, seed=0):
+          bias=False, qk_norm=False, scaling=None, rope_type=None, factor=1.0, orig_ctx=0, window=0, seed=0):
     head = head or dim // heads
     g = torch.Generator().manual_seed(seed)
     w = lambda *s, scale=0.08: (torch.randn(*s, generator=g) * scale).float()
@@ -50,6 +54,11 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
         scaled = llama3_inv_freq(inv, *scaling)
         freq_factors = (inv / scaled).float()
         inv = scaled
+    attn_factor = 1.0
+    if rope_type == "linear":
+        inv = inv / factor
+    elif rope_type == "yarn":
+        inv, attn_factor = yarn_inv_freq(head, theta, factor, orig_ctx)
 
     def rms(x, weight):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPS) * weight.double()
@@ -62,8 +71,10 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
         T = len(tokens)
         x = P["tok"].double()[torch.tensor(tokens)]
         ang = torch.outer(torch.arange(T).double(), inv)
-        cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
-        mask = torch.full((T, T), float("-inf")).triu(1).double()
+        cos, sin = torch.cat([ang.cos()] * 2, -1) * attn_factor, torch.cat([ang.sin()] * 2, -1) * attn_factor
+        i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
+        visible = (j <= i) & ((i - j < window) if window else True)  # Mistral: the last `window` tokens
+        mask = torch.where(visible, 0.0, float("-inf")).double()
         for l in range(layers):
             h = rms(x, P[f"{l}.an"])
             q, k, v = (h @ P[f"{l}.{n}"].double().T for n in "qkv")
@@ -89,6 +100,12 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
           (f"{arch}.attention.head_count_kv", 4, kv_heads), (f"{arch}.rope.freq_base", 6, theta),
           (f"{arch}.attention.layer_norm_rms_epsilon", 6, EPS), (f"{arch}.attention.key_length", 4, head),
           (f"{arch}.attention.value_length", 4, head), (f"{arch}.rope.dimension_count", 4, head)]
+    if rope_type:
+        kv += [(f"{arch}.rope.scaling.type", 8, rope_type), (f"{arch}.rope.scaling.factor", 6, factor)]
+    if orig_ctx:
+        kv.append((f"{arch}.rope.scaling.original_context_length", 4, orig_ctx))
+    if window:
+        kv.append((f"{arch}.attention.sliding_window", 4, window))
     T = [("token_embd.weight", P["tok"]), ("output_norm.weight", P["norm"]), ("output.weight", P["out"])]
     if freq_factors is not None:
         T.append(("rope_freqs.weight", freq_factors))
@@ -112,6 +129,18 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
             f.write(" ".join("%.7g" % v for v in row) + "\n")
     print("wrote", out)
 
+def yarn_inv_freq(dim, base, factor, orig):
+    """HF's YaRN table: beta_fast 32, beta_slow 1, truncated correction range, linear ramp."""
+    corr = lambda rot: dim * math.log(orig / (rot * 2 * math.pi)) / (2 * math.log(base))
+    low, high = max(math.floor(corr(32)), 0), min(math.ceil(corr(1)), dim - 1)
+    if low == high:
+        high += 0.001
+    pos = base ** (torch.arange(0, dim, 2).double() / dim)
+    ramp = ((torch.arange(dim // 2).double() - low) / (high - low)).clamp(0, 1)
+    keep = 1 - ramp
+    inv = (1 / (factor * pos)) * (1 - keep) + (1 / pos) * keep
+    return inv, 0.1 * math.log(factor) + 1.0
+
 def write_gguf(path, kv, tensors):
     s = lambda x: struct.pack("<Q", len(x.encode())) + x.encode()
     body = struct.pack("<IIQQ", 0x46554747, 3, len(tensors), len(kv))
@@ -131,3 +160,6 @@ def write_gguf(path, kv, tensors):
 build("qwen2-tiny", "qwen2", theta=1000000.0, bias=True, seed=2)
 build("qwen3-tiny", "qwen3", head=32, qk_norm=True, seed=3)
 build("llama3-scaled", "llama", theta=500000.0, scaling=(8.0, 1.0, 4.0, 16), seed=4)
+build("llama-linear", "llama", head=16, rope_type="linear", factor=4.0, seed=5)
+build("llama-yarn", "llama", head=16, rope_type="yarn", factor=4.0, orig_ctx=32, seed=6)
+build("mistral-swa", "llama", window=6, seed=7)

@@ -28,7 +28,7 @@ public final class Llama implements CausalLM {
 
     /** Hyper-parameters, read from GGUF metadata with llama.cpp's key names. */
     public record Config(String arch, int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab,
-                         int context, float eps, RopeFrequencies rope, Rope.Pairing pairing) {
+                         int context, float eps, RopeFrequencies rope, Rope.Pairing pairing, int slidingWindow) {
         /** Architectures this class runs. */
         public static final java.util.List<String> SUPPORTED = java.util.List.of("llama", "qwen2", "qwen3");
 
@@ -46,7 +46,7 @@ public final class Llama implements CausalLM {
             double theta = g.number(a + ".rope.freq_base", 10000.0);
             Tensor emb = g.tensor("token_embd.weight");
             int vocab = (int) g.integer(a + ".vocab_size", emb.dim(0));
-            RopeFrequencies rope = RopeFrequencies.plain(ropeDims, theta);
+            RopeFrequencies rope = ropeScaling(g, a, ropeDims, theta);
             if (g.tensorInfos().containsKey("rope_freqs.weight")) {
                 // Llama 3.1-style scaling: llama.cpp stores one divisor per frequency.
                 float[] factors = g.tensor("rope_freqs.weight").toFloatArray();
@@ -60,7 +60,32 @@ public final class Llama implements CausalLM {
             return new Config(a, dim, (int) g.integer(a + ".block_count"), heads, kvHeads, headDim,
                     (int) g.integer(a + ".feed_forward_length"), vocab, (int) g.integer(a + ".context_length", 2048),
                     (float) g.number(a + ".attention.layer_norm_rms_epsilon", 1e-5), rope,
-                    a.equals("llama") ? Rope.Pairing.ADJACENT : Rope.Pairing.HALF);
+                    a.equals("llama") ? Rope.Pairing.ADJACENT : Rope.Pairing.HALF,
+                    (int) g.integer(a + ".attention.sliding_window", 0));
+        }
+
+        /** The frequency table for {@code {arch}.rope.scaling.type} (none, linear, yarn) with HF's semantics. */
+        private static RopeFrequencies ropeScaling(GgufFile g, String a, int ropeDims, double theta) {
+            String type = g.string(a + ".rope.scaling.type", "none");
+            double factor = g.number(a + ".rope.scaling.factor", 1.0);
+            switch (type) {
+                case "none":
+                    return RopeFrequencies.plain(ropeDims, theta);
+                case "linear":
+                    return factor == 1.0 ? RopeFrequencies.plain(ropeDims, theta) : RopeFrequencies.linear(ropeDims, theta, factor);
+                case "yarn": {
+                    int orig = (int) g.integer(a + ".rope.scaling.original_context_length",
+                            g.integer(a + ".context_length", 2048));
+                    // llama.cpp's attn_factor multiplies the usual 0.1 ln(factor) + 1; HF's attention_factor is the product.
+                    double attention = g.number(a + ".rope.scaling.attn_factor", 1.0) * (factor <= 1 ? 1 : 0.1 * Math.log(factor) + 1);
+                    return RopeFrequencies.yarn(ropeDims, theta, new RopeFrequencies.Yarn(factor, orig,
+                            g.number(a + ".rope.scaling.yarn_beta_fast", 0), g.number(a + ".rope.scaling.yarn_beta_slow", 0),
+                            0, 0, attention, true));
+                }
+                default:
+                    throw new IllegalArgumentException(g.path() + ": " + a + ".rope.scaling.type '" + type
+                            + "' is not supported (supported: none, linear, yarn)");
+            }
         }
     }
 
@@ -178,7 +203,7 @@ public final class Llama implements CausalLM {
             Rope.applyRows(k, 0, kvDim, n, positions, 0, c.kvHeads(), c.headDim(), c.rope(), c.pairing());
             kv.write(l, pos0, k, v, n);
             Attention.attend(q, 0, n, pos0, kv.keys[l], 0, kv.values[l], 0, pos0 + n, c.heads(), c.kvHeads(),
-                    c.headDim(), c.headDim(), scale, Attention.Mask.CAUSAL, 0, att, 0);
+                    c.headDim(), c.headDim(), scale, Attention.Mask.CAUSAL, c.slidingWindow(), att, 0);
             linear(L.o(), att, n, tmp);
             Elementwise.add(x, 0, tmp, 0, x, 0, n * dim);
             Norms.rmsNormRows(x, 0, L.ffnNorm(), 0, h, 0, n, dim, c.eps());

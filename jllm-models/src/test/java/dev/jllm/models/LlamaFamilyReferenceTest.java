@@ -15,12 +15,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * qwen2 (biases, NeoX RoPE), qwen3 (q/k RMSNorm, head_dim != dim/heads) and Llama 3.1 RoPE
- * scaling (rope_freqs divisors) against tools/models/family_reference.py (PyTorch, HF semantics).
+ * scaling (rope_freqs divisors), linear and YaRN RoPE scaling, and Mistral's sliding window (20
+ * tokens over a window of 6) against tools/models/family_reference.py (PyTorch, HF semantics).
  */
 class LlamaFamilyReferenceTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen2-tiny", "qwen3-tiny", "llama3-scaled"})
+    @ValueSource(strings = {"qwen2-tiny", "qwen3-tiny", "llama3-scaled", "llama-linear", "llama-yarn", "mistral-swa"})
     void logitsMatchPyTorchInPrefillAndInDecode(String variant) throws Exception {
         Path dir = Path.of("src/test/resources/models", variant);
         int[] tokens;
@@ -48,7 +49,8 @@ class LlamaFamilyReferenceTest {
                 m.forward(tokens, t, 1, kv, one, false);
                 LlamaReferenceTest.assertRowClose(one, 0, golden.get(t), variant + " decode step " + t);
             }
-            assertThat(m.config().arch()).isEqualTo(variant.startsWith("llama") ? "llama" : variant.substring(0, 5));
+            assertThat(m.config().arch()).isEqualTo(variant.startsWith("qwen") ? variant.substring(0, 5) : "llama");
+            assertThat(m.config().slidingWindow()).isEqualTo(variant.equals("mistral-swa") ? 6 : 0);
         }
     }
 }
