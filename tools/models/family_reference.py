@@ -11,10 +11,12 @@ Variants (each written as a GGUF file the way llama.cpp's converter writes it):
                  and the 0.1 ln(factor) + 1 attention factor on cos/sin)
   mistral-swa    arch llama with attention.sliding_window 6 (Mistral): 20 tokens > window
 Reference semantics are Hugging Face's modeling code, in float64.
-Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt}
+Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt} and the same
+weights as a Hugging Face checkpoint, <variant>/hf/{config.json, model.safetensors} (HF names,
+q/k rows unpermuted, rope_scaling / sliding_window / head_dim in config.json).
 (golden.txt: line 1 token ids, then one line of logits per position).
 """
-import math, os, struct
+import json, math, os, struct
 import numpy as np
 import torch
 
@@ -122,6 +124,36 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
     out = os.path.join(root, "jllm-models", "src", "test", "resources", "models", name)
     os.makedirs(out, exist_ok=True)
     write_gguf(os.path.join(out, "model.gguf"), kv, T)
+    hf = {"model.embed_tokens.weight": P["tok"], "model.norm.weight": P["norm"], "lm_head.weight": P["out"]}
+    names = {"an": "input_layernorm.weight", "q": "self_attn.q_proj.weight", "k": "self_attn.k_proj.weight",
+             "v": "self_attn.v_proj.weight", "o": "self_attn.o_proj.weight", "fn": "post_attention_layernorm.weight",
+             "g": "mlp.gate_proj.weight", "u": "mlp.up_proj.weight", "d": "mlp.down_proj.weight",
+             "qb": "self_attn.q_proj.bias", "kb": "self_attn.k_proj.bias", "vb": "self_attn.v_proj.bias",
+             "qn": "self_attn.q_norm.weight", "kn": "self_attn.k_norm.weight"}
+    for key, t in P.items():
+        if "." in key:
+            l, n = key.split(".")
+            hf[f"model.layers.{l}.{names[n]}"] = t
+    cfg = {"architectures": [{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM"}[arch]],
+           "model_type": "mistral" if window else arch, "hidden_size": dim, "intermediate_size": ffn,
+           "num_hidden_layers": layers, "num_attention_heads": heads, "num_key_value_heads": kv_heads, "head_dim": head,
+           "rms_norm_eps": EPS, "rope_theta": theta, "vocab_size": vocab, "max_position_embeddings": 256,
+           "tie_word_embeddings": False, "torch_dtype": "float32"}
+    if scaling:
+        cfg["rope_scaling"] = {"rope_type": "llama3", "factor": scaling[0], "low_freq_factor": scaling[1],
+                               "high_freq_factor": scaling[2], "original_max_position_embeddings": scaling[3]}
+    elif rope_type == "linear":
+        cfg["rope_scaling"] = {"rope_type": "linear", "factor": factor}
+    elif rope_type == "yarn":
+        cfg["rope_scaling"] = {"rope_type": "yarn", "factor": factor, "original_max_position_embeddings": orig_ctx}
+    if window:
+        cfg["sliding_window"] = window
+    if arch == "qwen2":
+        cfg["use_sliding_window"] = False
+    os.makedirs(os.path.join(out, "hf"), exist_ok=True)
+    with open(os.path.join(out, "hf", "config.json"), "w") as f:
+        json.dump(cfg, f, indent=1)
+    write_safetensors(os.path.join(out, "hf", "model.safetensors"), hf)
     logits = forward(TOKENS).float()
     with open(os.path.join(out, "golden.txt"), "w") as f:
         f.write(" ".join(map(str, TOKENS)) + "\n")
@@ -140,6 +172,19 @@ def yarn_inv_freq(dim, base, factor, orig):
     keep = 1 - ramp
     inv = (1 / (factor * pos)) * (1 - keep) + (1 / pos) * keep
     return inv, 0.1 * math.log(factor) + 1.0
+
+def write_safetensors(path, tensors):
+    """safetensors: u64 header length, JSON header {name: dtype, shape, data_offsets}, raw little-endian data."""
+    header, datas, off = {}, [], 0
+    for name in sorted(tensors):
+        a = np.ascontiguousarray(np.asarray(tensors[name], dtype="<f4"))
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + a.nbytes]}
+        datas.append(a.tobytes())
+        off += a.nbytes
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((-len(h)) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(datas))
 
 def write_gguf(path, kv, tensors):
     s = lambda x: struct.pack("<Q", len(x.encode())) + x.encode()

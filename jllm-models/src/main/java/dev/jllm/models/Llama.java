@@ -1,6 +1,9 @@
 package dev.jllm.models;
 
+import dev.jllm.formats.WeightFile;
 import dev.jllm.formats.gguf.GgufFile;
+import dev.jllm.formats.hf.HfConfig;
+import dev.jllm.formats.hf.RopeScaling;
 import dev.jllm.tensor.DType;
 import dev.jllm.tensor.Tensor;
 import dev.jllm.tensor.kernel.Activations;
@@ -64,6 +67,53 @@ public final class Llama implements CausalLM {
                     (int) g.integer(a + ".attention.sliding_window", 0));
         }
 
+        /** Hyper-parameters from a Hugging Face config.json ({@code model_type} llama, mistral, qwen2, qwen3). */
+        static Config fromHf(WeightFile w, HfConfig h) {
+            String type = h.modelType() == null ? "" : h.modelType();
+            String arch = type.equals("mistral") ? "llama" : type;
+            if (!SUPPORTED.contains(arch)) {
+                throw new IllegalArgumentException(w.path() + ": config.json model_type '" + type
+                        + "' is not supported (supported: llama, mistral, qwen2, qwen3)");
+            }
+            if (h.intermediateSize() == null) throw new IllegalArgumentException(w.path() + ": config.json lacks intermediate_size");
+            int vocab = h.vocabSize() != null ? h.vocabSize() : (int) w.tensor("model.embed_tokens.weight").dim(0);
+            int ropeDims = h.headDim(); // Llama/Qwen rotate the whole head
+            Integer window = h.slidingWindow();
+            return new Config(arch, h.hiddenSize(), h.numHiddenLayers(), h.numAttentionHeads(), h.numKeyValueHeads(),
+                    h.headDim(), h.intermediateSize(), vocab,
+                    h.maxPositionEmbeddings() != null ? h.maxPositionEmbeddings() : 2048,
+                    (float) (h.rmsNormEps() != null ? h.rmsNormEps() : 1e-6), hfRope(w, h, ropeDims), Rope.Pairing.HALF,
+                    window != null && window < (h.maxPositionEmbeddings() != null ? h.maxPositionEmbeddings() : Integer.MAX_VALUE)
+                            ? window : 0);
+        }
+
+        /** HF's rope_scaling: none/default, linear, llama3, yarn. */
+        private static RopeFrequencies hfRope(WeightFile w, HfConfig h, int dims) {
+            RopeScaling r = h.ropeScaling();
+            String type = r == null || r.type() == null ? "default" : r.type();
+            double theta = h.ropeTheta();
+            return switch (type) {
+                case "default" -> RopeFrequencies.plain(dims, theta);
+                case "linear" -> RopeFrequencies.linear(dims, theta, r.factor());
+                case "llama3" -> RopeFrequencies.llama3(dims, theta, r.factor(), orDefault(r.lowFreqFactor(), 1.0),
+                        orDefault(r.highFreqFactor(), 4.0), required(w, r.originalMaxPositionEmbeddings(), "original_max_position_embeddings"));
+                case "yarn" -> RopeFrequencies.yarn(dims, theta, new RopeFrequencies.Yarn(r.factor(),
+                        r.originalMaxPositionEmbeddings() != null ? r.originalMaxPositionEmbeddings()
+                                : required(w, h.maxPositionEmbeddings(), "max_position_embeddings"),
+                        orDefault(r.betaFast(), 0), orDefault(r.betaSlow(), 0), orDefault(r.mscale(), 0),
+                        orDefault(r.mscaleAllDim(), 0), orDefault(r.attentionFactor(), Double.NaN), true));
+                default -> throw new IllegalArgumentException(w.path() + ": rope_scaling type '" + type
+                        + "' is not supported (supported: default, linear, llama3, yarn)");
+            };
+        }
+
+        private static double orDefault(Double v, double d) { return v != null ? v : d; }
+
+        private static int required(WeightFile w, Integer v, String field) {
+            if (v == null) throw new IllegalArgumentException(w.path() + ": rope_scaling needs " + field);
+            return v;
+        }
+
         /** The frequency table for {@code {arch}.rope.scaling.type} (none, linear, yarn) with HF's semantics. */
         private static RopeFrequencies ropeScaling(GgufFile g, String a, int ropeDims, double theta) {
             String type = g.string(a + ".rope.scaling.type", "none");
@@ -108,55 +158,113 @@ public final class Llama implements CausalLM {
         this.layers = layers;
     }
 
-    /** Binds the weights of a llama-architecture GGUF file (kept mapped: the file must stay open). */
+    /** Binds the weights of a llama/qwen2/qwen3 GGUF file (kept mapped: the file must stay open). */
     public static Llama fromGguf(GgufFile g) {
-        Config c = Config.fromGguf(g);
+        return bind(new Source(g, name -> name), Config.fromGguf(g));
+    }
+
+    /**
+     * Binds a Hugging Face checkpoint (safetensors, {@code model.layers.N.self_attn.q_proj...})
+     * described by its config.json; q/k rows are in HF's order, so RoPE pairs halves.
+     */
+    public static Llama fromHf(WeightFile w, HfConfig h) {
+        return bind(new Source(w, Llama::hfName), Config.fromHf(w, h));
+    }
+
+    /** The HF tensor name for a llama.cpp tensor name (the GGUF names are this class's vocabulary). */
+    static String hfName(String gguf) {
+        switch (gguf) {
+            case "token_embd.weight": return "model.embed_tokens.weight";
+            case "output_norm.weight": return "model.norm.weight";
+            case "output.weight": return "lm_head.weight";
+            default: break;
+        }
+        if (!gguf.startsWith("blk.")) return gguf;
+        int dot = gguf.indexOf('.', 4);
+        String layer = gguf.substring(4, dot), rest = gguf.substring(dot + 1);
+        int suffixAt = rest.lastIndexOf('.');
+        String part = rest.substring(0, suffixAt), suffix = rest.substring(suffixAt);
+        String hf = switch (part) {
+            case "attn_norm" -> "input_layernorm";
+            case "attn_q" -> "self_attn.q_proj";
+            case "attn_k" -> "self_attn.k_proj";
+            case "attn_v" -> "self_attn.v_proj";
+            case "attn_output" -> "self_attn.o_proj";
+            case "attn_q_norm" -> "self_attn.q_norm";
+            case "attn_k_norm" -> "self_attn.k_norm";
+            case "ffn_norm" -> "post_attention_layernorm";
+            case "ffn_gate" -> "mlp.gate_proj";
+            case "ffn_up" -> "mlp.up_proj";
+            case "ffn_down" -> "mlp.down_proj";
+            default -> part;
+        };
+        return "model.layers." + layer + "." + hf + suffix;
+    }
+
+    /** A weight file seen through one naming convention; errors name the tensor as the file spells it. */
+    private record Source(WeightFile file, java.util.function.UnaryOperator<String> naming, java.util.Set<String> names) {
+        Source(WeightFile file, java.util.function.UnaryOperator<String> naming) {
+            this(file, naming, names(file));
+        }
+
+        private static java.util.Set<String> names(WeightFile f) {
+            java.util.Set<String> s = new java.util.HashSet<>();
+            for (var e : f.entries()) s.add(e.name());
+            return s;
+        }
+
+        boolean has(String name) { return names.contains(naming.apply(name)); }
+
+        Tensor tensor(String name) {
+            String n = naming.apply(name);
+            if (!names.contains(n)) throw new IllegalArgumentException(file.path() + ": missing tensor " + n);
+            return file.tensor(n);
+        }
+
+        Tensor matrix(String name, int rows, int cols) {
+            Tensor t = tensor(name);
+            if (t.rank() != 2 || t.dim(0) != rows || t.dim(1) != cols) {
+                throw new IllegalArgumentException(file.path() + ": tensor " + naming.apply(name) + " has shape "
+                        + java.util.Arrays.toString(t.shape()) + ", expected [" + rows + ", " + cols + "]");
+            }
+            return t;
+        }
+
+        float[] vector(String name, int n) {
+            Tensor t = tensor(name);
+            if (t.numel() != n) {
+                throw new IllegalArgumentException(file.path() + ": tensor " + naming.apply(name) + " has " + t.numel()
+                        + " values, expected " + n);
+            }
+            return t.toFloatArray();
+        }
+
+        float[] optionalVector(String name, int n) { return has(name) ? vector(name, n) : null; }
+    }
+
+    private static Llama bind(Source g, Config c) {
         Layer[] layers = new Layer[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
             String p = "blk." + l + ".";
-            layers[l] = new Layer(vector(g, p + "attn_norm.weight", c.dim()),
-                    matrix(g, p + "attn_q.weight", c.heads() * c.headDim(), c.dim()),
-                    matrix(g, p + "attn_k.weight", c.kvHeads() * c.headDim(), c.dim()),
-                    matrix(g, p + "attn_v.weight", c.kvHeads() * c.headDim(), c.dim()),
-                    matrix(g, p + "attn_output.weight", c.dim(), c.heads() * c.headDim()),
-                    optionalVector(g, p + "attn_q.bias", c.heads() * c.headDim()),
-                    optionalVector(g, p + "attn_k.bias", c.kvHeads() * c.headDim()),
-                    optionalVector(g, p + "attn_v.bias", c.kvHeads() * c.headDim()),
-                    optionalVector(g, p + "attn_q_norm.weight", c.headDim()),
-                    optionalVector(g, p + "attn_k_norm.weight", c.headDim()),
-                    vector(g, p + "ffn_norm.weight", c.dim()),
-                    matrix(g, p + "ffn_gate.weight", c.ffn(), c.dim()),
-                    matrix(g, p + "ffn_up.weight", c.ffn(), c.dim()),
-                    matrix(g, p + "ffn_down.weight", c.dim(), c.ffn()));
+            layers[l] = new Layer(g.vector(p + "attn_norm.weight", c.dim()),
+                    g.matrix(p + "attn_q.weight", c.heads() * c.headDim(), c.dim()),
+                    g.matrix(p + "attn_k.weight", c.kvHeads() * c.headDim(), c.dim()),
+                    g.matrix(p + "attn_v.weight", c.kvHeads() * c.headDim(), c.dim()),
+                    g.matrix(p + "attn_output.weight", c.dim(), c.heads() * c.headDim()),
+                    g.optionalVector(p + "attn_q.bias", c.heads() * c.headDim()),
+                    g.optionalVector(p + "attn_k.bias", c.kvHeads() * c.headDim()),
+                    g.optionalVector(p + "attn_v.bias", c.kvHeads() * c.headDim()),
+                    g.optionalVector(p + "attn_q_norm.weight", c.headDim()),
+                    g.optionalVector(p + "attn_k_norm.weight", c.headDim()),
+                    g.vector(p + "ffn_norm.weight", c.dim()),
+                    g.matrix(p + "ffn_gate.weight", c.ffn(), c.dim()),
+                    g.matrix(p + "ffn_up.weight", c.ffn(), c.dim()),
+                    g.matrix(p + "ffn_down.weight", c.dim(), c.ffn()));
         }
-        Tensor emb = matrix(g, "token_embd.weight", c.vocab(), c.dim());
+        Tensor emb = g.matrix("token_embd.weight", c.vocab(), c.dim());
         // Llama 3.2 and other small models tie the output projection to the embedding.
-        Tensor out = g.tensorInfos().containsKey("output.weight") ? matrix(g, "output.weight", c.vocab(), c.dim()) : emb;
-        return new Llama(c, emb, vector(g, "output_norm.weight", c.dim()), out, layers);
-    }
-
-    private static Tensor matrix(GgufFile g, String name, int rows, int cols) {
-        Tensor t = tensor(g, name);
-        if (t.rank() != 2 || t.dim(0) != rows || t.dim(1) != cols) {
-            throw new IllegalArgumentException(g.path() + ": tensor " + name + " has shape " + java.util.Arrays.toString(t.shape())
-                    + ", expected [" + rows + ", " + cols + "]");
-        }
-        return t;
-    }
-
-    private static float[] vector(GgufFile g, String name, int n) {
-        Tensor t = tensor(g, name);
-        if (t.numel() != n) throw new IllegalArgumentException(g.path() + ": tensor " + name + " has " + t.numel() + " values, expected " + n);
-        return t.toFloatArray();
-    }
-
-    private static float[] optionalVector(GgufFile g, String name, int n) {
-        return g.tensorInfos().containsKey(name) ? vector(g, name, n) : null;
-    }
-
-    private static Tensor tensor(GgufFile g, String name) {
-        if (!g.tensorInfos().containsKey(name)) throw new IllegalArgumentException(g.path() + ": missing tensor " + name);
-        return g.tensor(name);
+        Tensor out = g.has("output.weight") ? g.matrix("output.weight", c.vocab(), c.dim()) : emb;
+        return new Llama(c, emb, g.vector("output_norm.weight", c.dim()), out, layers);
     }
 
     public Config config() { return c; }

@@ -1,6 +1,7 @@
 package dev.jllm.models;
 
 import dev.jllm.formats.gguf.GgufFile;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -12,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * qwen2 (biases, NeoX RoPE), qwen3 (q/k RMSNorm, head_dim != dim/heads) and Llama 3.1 RoPE
@@ -52,5 +54,35 @@ class LlamaFamilyReferenceTest {
             assertThat(m.config().arch()).isEqualTo(variant.startsWith("qwen") ? variant.substring(0, 5) : "llama");
             assertThat(m.config().slidingWindow()).isEqualTo(variant.equals("mistral-swa") ? 6 : 0);
         }
+        // The same weights as a Hugging Face checkpoint: HF names, unpermuted q/k, settings in config.json.
+        try (ModelLoader.Loaded hf = ModelLoader.load(dir.resolve("hf"))) {
+            CausalLM m = hf.model();
+            int v = m.vocabSize();
+            float[] all = new float[tokens.length * v];
+            ModelState s = m.newState(tokens.length);
+            m.forward(tokens, 0, 7, s, all, true);
+            m.forward(tokens, 7, tokens.length - 7, s, all, true); // a second chunk over the cache
+            float[] first = new float[7 * v];
+            m.forward(tokens, 0, 7, m.newState(7), first, true);
+            for (int t = 0; t < 7; t++) LlamaReferenceTest.assertRowClose(first, t * v, golden.get(t), variant + " hf position " + t);
+            for (int t = 7; t < tokens.length; t++) {
+                LlamaReferenceTest.assertRowClose(all, (t - 7) * v, golden.get(t), variant + " hf position " + t);
+            }
+        }
+    }
+
+    @Test
+    void ggufLoadsThroughModelLoaderAndUnknownArchitecturesAreNamed() throws Exception {
+        try (ModelLoader.Loaded l = ModelLoader.load(Path.of("src/test/resources/models/qwen2-tiny/model.gguf"))) {
+            assertThat(l.model().vocabSize()).isEqualTo(101);
+        }
+        Path dir = Files.createTempDirectory("jllm-hf");
+        Path src = Path.of("src/test/resources/models/qwen2-tiny/hf");
+        Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        Files.writeString(dir.resolve("config.json"), Files.readString(src.resolve("config.json")).replace("\"qwen2\"", "\"gemma\""));
+        assertThatThrownBy(() -> ModelLoader.load(dir)).hasMessageContaining("'gemma'").hasMessageContaining("supported: llama, mistral, qwen2, qwen3");
+        Files.writeString(dir.resolve("config.json"), Files.readString(src.resolve("config.json")).replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3"));
+        assertThatThrownBy(() -> ModelLoader.load(dir)).hasMessageContaining("missing tensor model.layers.2.input_layernorm.weight")
+                .hasMessageContaining("model.safetensors");
     }
 }
