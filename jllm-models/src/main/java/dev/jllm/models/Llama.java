@@ -4,15 +4,15 @@ import dev.jllm.formats.WeightFile;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.hf.HfConfig;
 import dev.jllm.formats.hf.RopeScaling;
+import dev.jllm.nn.CausalSelfAttention;
+import dev.jllm.nn.Embedding;
+import dev.jllm.nn.Linear;
+import dev.jllm.nn.RmsNorm;
+import dev.jllm.nn.RotaryEmbedding;
+import dev.jllm.nn.SwiGluFeedForward;
 import dev.jllm.tensor.DType;
 import dev.jllm.tensor.Tensor;
-import dev.jllm.tensor.kernel.Activations;
-import dev.jllm.tensor.kernel.Attention;
 import dev.jllm.tensor.kernel.Elementwise;
-import dev.jllm.tensor.kernel.Embedding;
-import dev.jllm.tensor.kernel.MatVec;
-import dev.jllm.tensor.kernel.Norms;
-import dev.jllm.tensor.kernel.QuantMatMul;
 import dev.jllm.tensor.kernel.Rope;
 import dev.jllm.tensor.kernel.RopeFrequencies;
 
@@ -139,18 +139,16 @@ public final class Llama implements CausalLM {
         }
     }
 
-    /** One block's weights; biases and q/k norms are null where the architecture has none. */
-    private record Layer(float[] attnNorm, Tensor q, Tensor k, Tensor v, Tensor o,
-                         float[] qBias, float[] kBias, float[] vBias, float[] qNorm, float[] kNorm,
-                         float[] ffnNorm, Tensor gate, Tensor up, Tensor down) {}
+    /** One pre-norm transformer block. */
+    private record Block(RmsNorm attnNorm, CausalSelfAttention attn, RmsNorm ffnNorm, SwiGluFeedForward ffn) {}
 
     private final Config c;
-    private final Tensor tokenEmbedding;
-    private final float[] outputNorm;
-    private final Tensor output;
-    private final Layer[] layers;
+    private final Embedding tokenEmbedding;
+    private final RmsNorm outputNorm;
+    private final Linear output;
+    private final Block[] layers;
 
-    private Llama(Config c, Tensor tokenEmbedding, float[] outputNorm, Tensor output, Layer[] layers) {
+    private Llama(Config c, Embedding tokenEmbedding, RmsNorm outputNorm, Linear output, Block[] layers) {
         this.c = c;
         this.tokenEmbedding = tokenEmbedding;
         this.outputNorm = outputNorm;
@@ -243,28 +241,31 @@ public final class Llama implements CausalLM {
     }
 
     private static Llama bind(Source g, Config c) {
-        Layer[] layers = new Layer[c.layers()];
+        Block[] layers = new Block[c.layers()];
+        RotaryEmbedding rope = new RotaryEmbedding(c.rope(), c.pairing());
+        int qDim = c.heads() * c.headDim(), kvDim = c.kvHeads() * c.headDim();
         for (int l = 0; l < c.layers(); l++) {
             String p = "blk." + l + ".";
-            layers[l] = new Layer(g.vector(p + "attn_norm.weight", c.dim()),
-                    g.matrix(p + "attn_q.weight", c.heads() * c.headDim(), c.dim()),
-                    g.matrix(p + "attn_k.weight", c.kvHeads() * c.headDim(), c.dim()),
-                    g.matrix(p + "attn_v.weight", c.kvHeads() * c.headDim(), c.dim()),
-                    g.matrix(p + "attn_output.weight", c.dim(), c.heads() * c.headDim()),
-                    g.optionalVector(p + "attn_q.bias", c.heads() * c.headDim()),
-                    g.optionalVector(p + "attn_k.bias", c.kvHeads() * c.headDim()),
-                    g.optionalVector(p + "attn_v.bias", c.kvHeads() * c.headDim()),
-                    g.optionalVector(p + "attn_q_norm.weight", c.headDim()),
-                    g.optionalVector(p + "attn_k_norm.weight", c.headDim()),
-                    g.vector(p + "ffn_norm.weight", c.dim()),
-                    g.matrix(p + "ffn_gate.weight", c.ffn(), c.dim()),
-                    g.matrix(p + "ffn_up.weight", c.ffn(), c.dim()),
-                    g.matrix(p + "ffn_down.weight", c.dim(), c.ffn()));
+            float[] qNorm = g.optionalVector(p + "attn_q_norm.weight", c.headDim());
+            float[] kNorm = g.optionalVector(p + "attn_k_norm.weight", c.headDim());
+            CausalSelfAttention attn = new CausalSelfAttention(
+                    new Linear(g.matrix(p + "attn_q.weight", qDim, c.dim()), g.optionalVector(p + "attn_q.bias", qDim)),
+                    new Linear(g.matrix(p + "attn_k.weight", kvDim, c.dim()), g.optionalVector(p + "attn_k.bias", kvDim)),
+                    new Linear(g.matrix(p + "attn_v.weight", kvDim, c.dim()), g.optionalVector(p + "attn_v.bias", kvDim)),
+                    new Linear(g.matrix(p + "attn_output.weight", c.dim(), qDim), null),
+                    qNorm == null ? null : new RmsNorm(qNorm, c.eps()), kNorm == null ? null : new RmsNorm(kNorm, c.eps()),
+                    rope, c.heads(), c.kvHeads(), c.headDim(), c.slidingWindow());
+            SwiGluFeedForward ffn = new SwiGluFeedForward(new Linear(g.matrix(p + "ffn_gate.weight", c.ffn(), c.dim()), null),
+                    new Linear(g.matrix(p + "ffn_up.weight", c.ffn(), c.dim()), null),
+                    new Linear(g.matrix(p + "ffn_down.weight", c.dim(), c.ffn()), null));
+            layers[l] = new Block(new RmsNorm(g.vector(p + "attn_norm.weight", c.dim()), c.eps()), attn,
+                    new RmsNorm(g.vector(p + "ffn_norm.weight", c.dim()), c.eps()), ffn);
         }
         Tensor emb = g.matrix("token_embd.weight", c.vocab(), c.dim());
         // Llama 3.2 and other small models tie the output projection to the embedding.
         Tensor out = g.has("output.weight") ? g.matrix("output.weight", c.vocab(), c.dim()) : emb;
-        return new Llama(c, emb, g.vector("output_norm.weight", c.dim()), out, layers);
+        return new Llama(c, new Embedding(emb), new RmsNorm(g.vector("output_norm.weight", c.dim()), c.eps()),
+                new Linear(out, null), layers);
     }
 
     public Config config() { return c; }
@@ -288,37 +289,16 @@ public final class Llama implements CausalLM {
         for (int i = off; i < off + n; i++) {
             if (tokens[i] < 0 || tokens[i] >= c.vocab()) throw new IllegalArgumentException("token id " + tokens[i] + " outside the vocabulary of " + c.vocab());
         }
-        int dim = c.dim(), qDim = c.heads() * c.headDim(), kvDim = c.kvHeads() * c.headDim();
-        float[] x = new float[n * dim], h = new float[n * dim], q = new float[n * qDim], k = new float[n * kvDim],
-                v = new float[n * kvDim], att = new float[n * qDim], tmp = new float[n * dim],
-                gate = new float[n * c.ffn()], up = new float[n * c.ffn()];
-        int[] positions = new int[n];
-        for (int i = 0; i < n; i++) positions[i] = pos0 + i;
-        Embedding.gather(tokenEmbedding, tokens, off, n, x, 0);
-        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        int dim = c.dim();
+        float[] x = new float[n * dim], h = new float[n * dim], tmp = new float[n * dim];
+        tokenEmbedding.forward(tokens, off, n, x);
         for (int l = 0; l < c.layers(); l++) {
-            Layer L = layers[l];
-            Norms.rmsNormRows(x, 0, L.attnNorm(), 0, h, 0, n, dim, c.eps());
-            linear(L.q(), h, n, q);
-            linear(L.k(), h, n, k);
-            linear(L.v(), h, n, v);
-            addBias(q, L.qBias(), n);
-            addBias(k, L.kBias(), n);
-            addBias(v, L.vBias(), n);
-            if (L.qNorm() != null) Norms.rmsNormRows(q, 0, L.qNorm(), 0, q, 0, n * c.heads(), c.headDim(), c.eps());
-            if (L.kNorm() != null) Norms.rmsNormRows(k, 0, L.kNorm(), 0, k, 0, n * c.kvHeads(), c.headDim(), c.eps());
-            Rope.applyRows(q, 0, qDim, n, positions, 0, c.heads(), c.headDim(), c.rope(), c.pairing());
-            Rope.applyRows(k, 0, kvDim, n, positions, 0, c.kvHeads(), c.headDim(), c.rope(), c.pairing());
-            kv.write(l, pos0, k, v, n);
-            Attention.attend(q, 0, n, pos0, kv.keys[l], 0, kv.values[l], 0, pos0 + n, c.heads(), c.kvHeads(),
-                    c.headDim(), c.headDim(), scale, Attention.Mask.CAUSAL, c.slidingWindow(), att, 0);
-            linear(L.o(), att, n, tmp);
+            Block b = layers[l];
+            b.attnNorm().forward(x, 0, h, 0, n);
+            b.attn().forward(h, n, pos0, kv.keys[l], kv.values[l], tmp);
             Elementwise.add(x, 0, tmp, 0, x, 0, n * dim);
-            Norms.rmsNormRows(x, 0, L.ffnNorm(), 0, h, 0, n, dim, c.eps());
-            linear(L.gate(), h, n, gate);
-            linear(L.up(), h, n, up);
-            Activations.swiglu(gate, 0, up, 0, gate, 0, n * c.ffn());
-            linear(L.down(), gate, n, tmp);
+            b.ffnNorm().forward(x, 0, h, 0, n);
+            b.ffn().forward(h, n, tmp);
             Elementwise.add(x, 0, tmp, 0, x, 0, n * dim);
         }
         kv.advance(n);
@@ -326,22 +306,10 @@ public final class Llama implements CausalLM {
         if (logits.length < rows * c.vocab()) {
             throw new IllegalArgumentException("logits array holds " + logits.length + " floats, needs " + rows * c.vocab());
         }
-        Norms.rmsNormRows(x, first * dim, outputNorm, 0, h, 0, rows, dim, c.eps());
-        if (rows == 1) MatVec.matvec(output, h, 0, logits, 0);
-        else QuantMatMul.matmul(output, h, 0, rows, logits, 0);
-    }
-
-    private static void addBias(float[] y, float[] bias, int n) {
-        if (bias == null) return;
-        for (int r = 0; r < n; r++) Elementwise.add(y, r * bias.length, bias, 0, y, r * bias.length, bias.length);
-    }
-
-    /** y[n, out] = x[n, in] . W^T: matvec for one token (decode), matrix x matrix for a batch (prefill). */
-    private static void linear(Tensor w, float[] x, int n, float[] y) {
-        if (n == 1) MatVec.matvec(w, x, 0, y, 0);
-        else QuantMatMul.matmul(w, x, 0, n, y, 0);
+        outputNorm.forward(x, first * dim, h, 0, rows);
+        output.forward(h, rows, logits);
     }
 
     /** Which weight dtype the model runs on (of its largest tensor). */
-    public DType weightType() { return layers.length > 0 ? layers[0].gate().dtype() : output.dtype(); }
+    public DType weightType() { return layers.length > 0 ? layers[0].ffn().gate().weight().dtype() : output.weight().dtype(); }
 }

@@ -1,0 +1,68 @@
+package dev.jllm.nn;
+
+import dev.jllm.tensor.kernel.Attention;
+
+/**
+ * Causal multi-head attention with grouped KV heads (GQA/MQA), optional q/k/v biases (in the
+ * projections), optional per-head q/k RMSNorm (Qwen3) before RoPE, and an optional sliding
+ * window (Mistral). New keys/values go into the caller's per-layer cache arrays, token-major
+ * {@code [tokens, kvHeads, headDim]}, which the attention kernel reads.
+ */
+public final class CausalSelfAttention {
+    private final Linear q, k, v, o;
+    private final RmsNorm qNorm, kNorm;
+    private final RotaryEmbedding rope;
+    private final int heads, kvHeads, headDim, window;
+    private final float scale;
+
+    /**
+     * @param qNorm per-head norm of q (headDim weights) or null; likewise {@code kNorm}
+     * @param window sliding-window size in tokens, 0 for full causal attention
+     */
+    public CausalSelfAttention(Linear q, Linear k, Linear v, Linear o, RmsNorm qNorm, RmsNorm kNorm,
+                               RotaryEmbedding rope, int heads, int kvHeads, int headDim, int window) {
+        if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("kv heads " + kvHeads + " must divide heads " + heads);
+        }
+        if (q.out() != heads * headDim || k.out() != kvHeads * headDim || v.out() != kvHeads * headDim || o.in() != heads * headDim) {
+            throw new IllegalArgumentException("attention projections disagree with " + heads + " heads / " + kvHeads
+                    + " kv heads of " + headDim + ": q " + q.out() + ", k " + k.out() + ", v " + v.out() + ", o in " + o.in());
+        }
+        this.q = q; this.k = k; this.v = v; this.o = o;
+        this.qNorm = qNorm; this.kNorm = kNorm;
+        this.rope = rope;
+        this.heads = heads; this.kvHeads = kvHeads; this.headDim = headDim; this.window = window;
+        this.scale = (float) (1.0 / Math.sqrt(headDim));
+    }
+
+    public int heads() { return heads; }
+    public int kvHeads() { return kvHeads; }
+    public int headDim() { return headDim; }
+    public int window() { return window; }
+
+    /**
+     * Attends {@code n} tokens at positions {@code pos0..pos0+n) over the cache: writes their
+     * K/V rows at {@code pos0} into {@code keys}/{@code values}, then {@code y[n, dim] = o(attention)}.
+     */
+    public void forward(float[] x, int n, int pos0, float[] keys, float[] values, float[] y) {
+        int qDim = heads * headDim, kvDim = kvHeads * headDim;
+        if ((long) (pos0 + n) * kvDim > keys.length || (long) (pos0 + n) * kvDim > values.length) {
+            throw new IllegalArgumentException("the KV cache holds " + keys.length / kvDim + " tokens, needs " + (pos0 + n));
+        }
+        float[] qs = new float[n * qDim], ks = new float[n * kvDim], vs = new float[n * kvDim], att = new float[n * qDim];
+        q.forward(x, n, qs);
+        k.forward(x, n, ks);
+        v.forward(x, n, vs);
+        if (qNorm != null) qNorm.forward(qs, 0, qs, 0, n * heads);
+        if (kNorm != null) kNorm.forward(ks, 0, ks, 0, n * kvHeads);
+        int[] positions = new int[n];
+        for (int i = 0; i < n; i++) positions[i] = pos0 + i;
+        rope.forward(qs, n, positions, heads, headDim);
+        rope.forward(ks, n, positions, kvHeads, headDim);
+        System.arraycopy(ks, 0, keys, pos0 * kvDim, n * kvDim);
+        System.arraycopy(vs, 0, values, pos0 * kvDim, n * kvDim);
+        Attention.attend(qs, 0, n, pos0, keys, 0, values, 0, pos0 + n, heads, kvHeads, headDim, headDim, scale,
+                Attention.Mask.CAUSAL, window, att, 0);
+        o.forward(att, n, y);
+    }
+}
