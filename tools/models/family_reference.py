@@ -10,6 +10,8 @@ Variants (each written as a GGUF file the way llama.cpp's converter writes it):
   llama-yarn     arch llama, rope.scaling.type yarn (HF rope_type "yarn": ramped interpolation
                  and the 0.1 ln(factor) + 1 attention factor on cos/sin)
   mistral-swa    arch llama with attention.sliding_window 6 (Mistral): 20 tokens > window
+  llama-f16      arch llama with every matrix stored as F16 (GGUF type 1, safetensors "F16")
+Each variant also gets greedy.txt: the 32-token greedy continuation of the token sequence.
 Reference semantics are Hugging Face's modeling code, in float64.
 Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt} and the same
 weights as a Hugging Face checkpoint, <variant>/hf/{config.json, model.safetensors} (HF names,
@@ -37,7 +39,7 @@ def llama3_inv_freq(inv, factor, low, high, orig):
     return torch.where(mid, smoothed, out)
 
 def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128, vocab=101, theta=10000.0,
-          bias=False, qk_norm=False, scaling=None, rope_type=None, factor=1.0, orig_ctx=0, window=0, seed=0):
+          bias=False, qk_norm=False, scaling=None, rope_type=None, factor=1.0, orig_ctx=0, window=0, f16=False, seed=0):
     head = head or dim // heads
     g = torch.Generator().manual_seed(seed)
     w = lambda *s, scale=0.08: (torch.randn(*s, generator=g) * scale).float()
@@ -50,6 +52,8 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
             P.update({f"{l}.qb": w(heads * head, scale=0.3), f"{l}.kb": w(kv_heads * head, scale=0.3), f"{l}.vb": w(kv_heads * head, scale=0.3)})
         if qk_norm:
             P.update({f"{l}.qn": 1 + w(head, scale=0.2), f"{l}.kn": 1 + w(head, scale=0.2)})
+    if f16:  # matrices stored as F16: the reference runs on the rounded values
+        P = {k: (t.half().float() if t.dim() == 2 else t) for k, t in P.items()}
     inv = 1.0 / (theta ** (torch.arange(0, head, 2).double() / head))
     freq_factors = None
     if scaling:
@@ -123,7 +127,7 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
             T += [(b + "attn_q_norm.weight", P[f"{l}.qn"]), (b + "attn_k_norm.weight", P[f"{l}.kn"])]
     out = os.path.join(root, "jllm-models", "src", "test", "resources", "models", name)
     os.makedirs(out, exist_ok=True)
-    write_gguf(os.path.join(out, "model.gguf"), kv, T)
+    write_gguf(os.path.join(out, "model.gguf"), kv, T, f16)
     hf = {"model.embed_tokens.weight": P["tok"], "model.norm.weight": P["norm"], "lm_head.weight": P["out"]}
     names = {"an": "input_layernorm.weight", "q": "self_attn.q_proj.weight", "k": "self_attn.k_proj.weight",
              "v": "self_attn.v_proj.weight", "o": "self_attn.o_proj.weight", "fn": "post_attention_layernorm.weight",
@@ -153,8 +157,13 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
     os.makedirs(os.path.join(out, "hf"), exist_ok=True)
     with open(os.path.join(out, "hf", "config.json"), "w") as f:
         json.dump(cfg, f, indent=1)
-    write_safetensors(os.path.join(out, "hf", "model.safetensors"), hf)
+    write_safetensors(os.path.join(out, "hf", "model.safetensors"), hf, f16)
     logits = forward(TOKENS).float()
+    seq = list(TOKENS)
+    for _ in range(32):  # greedy continuation, one full forward per step
+        seq.append(int(forward(seq)[-1].argmax()))
+    with open(os.path.join(out, "greedy.txt"), "w") as f:
+        f.write(" ".join(map(str, seq[len(TOKENS):])) + "\n")
     with open(os.path.join(out, "golden.txt"), "w") as f:
         f.write(" ".join(map(str, TOKENS)) + "\n")
         for row in logits.tolist():
@@ -173,12 +182,13 @@ def yarn_inv_freq(dim, base, factor, orig):
     inv = (1 / (factor * pos)) * (1 - keep) + (1 / pos) * keep
     return inv, 0.1 * math.log(factor) + 1.0
 
-def write_safetensors(path, tensors):
+def write_safetensors(path, tensors, f16=False):
     """safetensors: u64 header length, JSON header {name: dtype, shape, data_offsets}, raw little-endian data."""
     header, datas, off = {}, [], 0
     for name in sorted(tensors):
-        a = np.ascontiguousarray(np.asarray(tensors[name], dtype="<f4"))
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + a.nbytes]}
+        half = f16 and np.ndim(tensors[name]) == 2
+        a = np.ascontiguousarray(np.asarray(tensors[name], dtype="<f2" if half else "<f4"))
+        header[name] = {"dtype": "F16" if half else "F32", "shape": list(a.shape), "data_offsets": [off, off + a.nbytes]}
         datas.append(a.tobytes())
         off += a.nbytes
     h = json.dumps(header, separators=(",", ":")).encode()
@@ -186,15 +196,16 @@ def write_safetensors(path, tensors):
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(h)) + h + b"".join(datas))
 
-def write_gguf(path, kv, tensors):
+def write_gguf(path, kv, tensors, f16=False):
     s = lambda x: struct.pack("<Q", len(x.encode())) + x.encode()
     body = struct.pack("<IIQQ", 0x46554747, 3, len(tensors), len(kv))
     for key, t, val in kv:
         body += s(key) + struct.pack("<I", t) + (s(val) if t == 8 else struct.pack("<I", val) if t == 4 else struct.pack("<f", val))
     off, datas = 0, []
     for name, t in tensors:
-        a = np.ascontiguousarray(np.asarray(t, dtype=np.float32))
-        body += s(name) + struct.pack("<I", a.ndim) + b"".join(struct.pack("<Q", d) for d in reversed(a.shape)) + struct.pack("<IQ", 0, off)
+        half = f16 and np.ndim(t) == 2  # ggml type 1 = F16, 0 = F32
+        a = np.ascontiguousarray(np.asarray(t, dtype=np.float16 if half else np.float32))
+        body += s(name) + struct.pack("<I", a.ndim) + b"".join(struct.pack("<Q", d) for d in reversed(a.shape)) + struct.pack("<IQ", 1 if half else 0, off)
         datas.append(a.tobytes())
         off += (len(datas[-1]) + 31) // 32 * 32
     body += b"\0" * ((-len(body)) % 32)
@@ -208,3 +219,4 @@ build("llama3-scaled", "llama", theta=500000.0, scaling=(8.0, 1.0, 4.0, 16), see
 build("llama-linear", "llama", head=16, rope_type="linear", factor=4.0, seed=5)
 build("llama-yarn", "llama", head=16, rope_type="yarn", factor=4.0, orig_ctx=32, seed=6)
 build("mistral-swa", "llama", window=6, seed=7)
+build("llama-f16", "llama", f16=True, seed=8)

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class LlamaFamilyReferenceTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen2-tiny", "qwen3-tiny", "llama3-scaled", "llama-linear", "llama-yarn", "mistral-swa"})
+    @ValueSource(strings = {"qwen2-tiny", "qwen3-tiny", "llama3-scaled", "llama-linear", "llama-yarn", "mistral-swa", "llama-f16"})
     void logitsMatchPyTorchInPrefillAndInDecode(String variant) throws Exception {
         Path dir = Path.of("src/test/resources/models", variant);
         int[] tokens;
@@ -69,6 +69,36 @@ class LlamaFamilyReferenceTest {
                 LlamaReferenceTest.assertRowClose(all, (t - 7) * v, golden.get(t), variant + " hf position " + t);
             }
         }
+    }
+
+    /** Prefill, then 32 greedy steps through the KV cache (52 tokens: past mistral-swa's window in decode). */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2-tiny", "qwen3-tiny", "llama3-scaled", "llama-linear", "llama-yarn", "mistral-swa", "llama-f16"})
+    void greedyContinuationEqualsPyTorch(String variant) throws Exception {
+        Path dir = Path.of("src/test/resources/models", variant);
+        int[] prompt = Arrays.stream(Files.readAllLines(dir.resolve("golden.txt")).getFirst().trim().split(" "))
+                .mapToInt(Integer::parseInt).toArray();
+        int[] want = Arrays.stream(Files.readString(dir.resolve("greedy.txt")).trim().split(" ")).mapToInt(Integer::parseInt).toArray();
+        for (Path source : List.of(dir.resolve("model.gguf"), dir.resolve("hf"))) {
+            try (ModelLoader.Loaded l = ModelLoader.load(source)) {
+                CausalLM m = l.model();
+                ModelState s = m.newState(prompt.length + want.length);
+                float[] logits = new float[m.vocabSize()];
+                m.forward(prompt, 0, prompt.length, s, logits, false);
+                int[] got = new int[want.length];
+                for (int i = 0; i < got.length; i++) {
+                    got[i] = argmax(logits);
+                    if (i + 1 < got.length) m.forward(got, i, 1, s, logits, false);
+                }
+                assertThat(got).as("%s greedy from %s", variant, source.getFileName()).containsExactly(want);
+            }
+        }
+    }
+
+    private static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+        return best;
     }
 
     @Test
