@@ -11,6 +11,8 @@ Variants (each written as a GGUF file the way llama.cpp's converter writes it):
                  and the 0.1 ln(factor) + 1 attention factor on cos/sin)
   mistral-swa    arch llama with attention.sliding_window 6 (Mistral): 20 tokens > window
   llama-f16      arch llama with every matrix stored as F16 (GGUF type 1, safetensors "F16")
+  llama-q8_0, llama-q4_0  matrices as ggml Q8_0 / Q4_0 blocks (GGUF only), quantized here with
+                 numpy per ggml's block layout; the reference runs on the dequantized values
 Each variant also gets greedy.txt: the 32-token greedy continuation of the token sequence.
 Reference semantics are Hugging Face's modeling code, in float64.
 Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt} and the same
@@ -39,7 +41,7 @@ def llama3_inv_freq(inv, factor, low, high, orig):
     return torch.where(mid, smoothed, out)
 
 def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128, vocab=101, theta=10000.0,
-          bias=False, qk_norm=False, scaling=None, rope_type=None, factor=1.0, orig_ctx=0, window=0, f16=False, seed=0):
+          bias=False, qk_norm=False, scaling=None, rope_type=None, factor=1.0, orig_ctx=0, window=0, f16=False, quant=None, seed=0):
     head = head or dim // heads
     g = torch.Generator().manual_seed(seed)
     w = lambda *s, scale=0.08: (torch.randn(*s, generator=g) * scale).float()
@@ -54,6 +56,8 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
             P.update({f"{l}.qn": 1 + w(head, scale=0.2), f"{l}.kn": 1 + w(head, scale=0.2)})
     if f16:  # matrices stored as F16: the reference runs on the rounded values
         P = {k: (t.half().float() if t.dim() == 2 else t) for k, t in P.items()}
+    if quant:  # matrices stored as ggml blocks: the reference runs on the dequantized values
+        P = {k: (torch.from_numpy(QUANT[quant](t.numpy())[1]) if t.dim() == 2 else t) for k, t in P.items()}
     inv = 1.0 / (theta ** (torch.arange(0, head, 2).double() / head))
     freq_factors = None
     if scaling:
@@ -127,7 +131,7 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
             T += [(b + "attn_q_norm.weight", P[f"{l}.qn"]), (b + "attn_k_norm.weight", P[f"{l}.kn"])]
     out = os.path.join(root, "jllm-models", "src", "test", "resources", "models", name)
     os.makedirs(out, exist_ok=True)
-    write_gguf(os.path.join(out, "model.gguf"), kv, T, f16)
+    write_gguf(os.path.join(out, "model.gguf"), kv, T, f16, quant)
     hf = {"model.embed_tokens.weight": P["tok"], "model.norm.weight": P["norm"], "lm_head.weight": P["out"]}
     names = {"an": "input_layernorm.weight", "q": "self_attn.q_proj.weight", "k": "self_attn.k_proj.weight",
              "v": "self_attn.v_proj.weight", "o": "self_attn.o_proj.weight", "fn": "post_attention_layernorm.weight",
@@ -154,12 +158,10 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
         cfg["sliding_window"] = window
     if arch == "qwen2":
         cfg["use_sliding_window"] = False
-    os.makedirs(os.path.join(out, "hf"), exist_ok=True)
-    with open(os.path.join(out, "hf", "config.json"), "w") as f:
-        json.dump(cfg, f, indent=1)
-    write_safetensors(os.path.join(out, "hf", "model.safetensors"), hf, f16)
-    logits = forward(TOKENS).float()
+    if not quant:
+        write_hf(out, cfg, hf, f16)
     seq = list(TOKENS)
+    logits = forward(TOKENS).float()
     for _ in range(32):  # greedy continuation, one full forward per step
         seq.append(int(forward(seq)[-1].argmax()))
     with open(os.path.join(out, "greedy.txt"), "w") as f:
@@ -182,6 +184,37 @@ def yarn_inv_freq(dim, base, factor, orig):
     inv = (1 / (factor * pos)) * (1 - keep) + (1 / pos) * keep
     return inv, 0.1 * math.log(factor) + 1.0
 
+def write_hf(out, cfg, hf, f16):
+    os.makedirs(os.path.join(out, "hf"), exist_ok=True)
+    with open(os.path.join(out, "hf", "config.json"), "w") as f:
+        json.dump(cfg, f, indent=1)
+    write_safetensors(os.path.join(out, "hf", "model.safetensors"), hf, f16)
+
+def q8_0(w):
+    """ggml Q8_0, per the block layout: 32 weights -> f16 scale d = amax/127, 32 int8 q; x = d*q."""
+    b = w.astype(np.float32).reshape(-1, 32)
+    d = (np.abs(b).max(1) / 127).astype(np.float16)
+    inv = np.where(d != 0, 1 / np.maximum(d.astype(np.float32), 1e-30), 0)
+    q = np.clip(np.round(b * inv[:, None]), -127, 127).astype(np.int8)
+    raw = b"".join(d[i].tobytes() + q[i].tobytes() for i in range(len(b)))
+    return raw, (d.astype(np.float32)[:, None] * q).reshape(w.shape).astype(np.float32)
+
+def q4_0(w):
+    """ggml Q4_0: 32 weights -> f16 d = (signed value of largest magnitude)/-8, 16 bytes of nibbles
+    (byte j: q[j] low, q[j+16] high), q in 0..15; x = d*(q-8)."""
+    b = w.astype(np.float32).reshape(-1, 32)
+    mx = b[np.arange(len(b)), np.abs(b).argmax(1)]
+    d = (mx / -8).astype(np.float16)
+    df = d.astype(np.float32)
+    inv = np.where(df != 0, 1 / np.where(df != 0, df, 1), 0)
+    q = np.clip(np.floor(b * inv[:, None] + 8.5), 0, 15).astype(np.uint8)
+    packed = q[:, :16] | (q[:, 16:] << 4)
+    raw = b"".join(d[i].tobytes() + packed[i].tobytes() for i in range(len(b)))
+    return raw, (df[:, None] * (q.astype(np.float32) - 8)).reshape(w.shape).astype(np.float32)
+
+QUANT = {"q8_0": q8_0, "q4_0": q4_0}
+GGML_TYPE = {"q8_0": 8, "q4_0": 2}
+
 def write_safetensors(path, tensors, f16=False):
     """safetensors: u64 header length, JSON header {name: dtype, shape, data_offsets}, raw little-endian data."""
     header, datas, off = {}, [], 0
@@ -196,7 +229,7 @@ def write_safetensors(path, tensors, f16=False):
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(h)) + h + b"".join(datas))
 
-def write_gguf(path, kv, tensors, f16=False):
+def write_gguf(path, kv, tensors, f16=False, quant=None):
     s = lambda x: struct.pack("<Q", len(x.encode())) + x.encode()
     body = struct.pack("<IIQQ", 0x46554747, 3, len(tensors), len(kv))
     for key, t, val in kv:
@@ -205,8 +238,10 @@ def write_gguf(path, kv, tensors, f16=False):
     for name, t in tensors:
         half = f16 and np.ndim(t) == 2  # ggml type 1 = F16, 0 = F32
         a = np.ascontiguousarray(np.asarray(t, dtype=np.float16 if half else np.float32))
-        body += s(name) + struct.pack("<I", a.ndim) + b"".join(struct.pack("<Q", d) for d in reversed(a.shape)) + struct.pack("<IQ", 1 if half else 0, off)
-        datas.append(a.tobytes())
+        blocks = quant and a.ndim == 2
+        ggml = GGML_TYPE[quant] if blocks else 1 if half else 0
+        body += s(name) + struct.pack("<I", a.ndim) + b"".join(struct.pack("<Q", d) for d in reversed(a.shape)) + struct.pack("<IQ", ggml, off)
+        datas.append(QUANT[quant](a)[0] if blocks else a.tobytes())
         off += (len(datas[-1]) + 31) // 32 * 32
     body += b"\0" * ((-len(body)) % 32)
     for d in datas:
@@ -220,3 +255,5 @@ build("llama-linear", "llama", head=16, rope_type="linear", factor=4.0, seed=5)
 build("llama-yarn", "llama", head=16, rope_type="yarn", factor=4.0, orig_ctx=32, seed=6)
 build("mistral-swa", "llama", window=6, seed=7)
 build("llama-f16", "llama", f16=True, seed=8)
+build("llama-q8_0", "llama", quant="q8_0", seed=9)
+build("llama-q4_0", "llama", quant="q4_0", seed=10)
