@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
                 TrainTokenizerCommand.class,
                 EmbedCommand.class,
                 ConvertCommand.class,
+                IndexCommand.class,
+                SearchCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
