@@ -22,6 +22,19 @@ interface BlockCodec {
         b[o + 1] = (byte) (h >> 8);
     }
 
+    /** Smallest of {@code x[xo..xo+n)}, comparing as ggml does (a NaN never replaces the running value). */
+    static float min(float[] x, int xo, int n) {
+        float m = Float.MAX_VALUE;
+        for (int j = 0; j < n; j++) if (x[xo + j] < m) m = x[xo + j];
+        return m;
+    }
+
+    static float max(float[] x, int xo, int n) {
+        float m = -Float.MAX_VALUE;
+        for (int j = 0; j < n; j++) if (x[xo + j] > m) m = x[xo + j];
+        return m;
+    }
+
     static int u8(byte[] b, int o) {
         return b[o] & 0xff;
     }

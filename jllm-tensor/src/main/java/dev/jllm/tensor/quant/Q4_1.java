@@ -14,12 +14,7 @@ final class Q4_1 implements BlockCodec {
 
     @Override
     public void encode(float[] x, int xo, byte[] b, int o) {
-        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
-        for (int j = 0; j < 32; j++) {
-            float v = x[xo + j];
-            if (v < min) min = v;
-            if (v > max) max = v;
-        }
+        float min = BlockCodec.min(x, xo, 32), max = BlockCodec.max(x, xo, 32);
         float d = (max - min) / 15;
         float id = d != 0 ? 1.0f / d : 0.0f;
         BlockCodec.putF16(b, o, d);
