@@ -39,6 +39,39 @@ public final class Tape {
         backwards.clear();
     }
 
+    /** Whether an op over {@code inputs} must record a backward step (recording, and some input needs a gradient). */
+    public boolean needsGrad(Var... inputs) {
+        if (!recording) return false;
+        for (Var in : inputs) if (in != null && in.requiresGrad()) return true;
+        return false;
+    }
+
+    /**
+     * The output value of an op over {@code inputs}: one that receives a gradient if the op is
+     * recorded ({@link #needsGrad}), else a constant (evaluation allocates no gradient buffers).
+     */
+    public Var output(float[] data, int[] shape, Var... inputs) {
+        return needsGrad(inputs) ? Var.of(data, shape) : Var.constant(data, shape);
+    }
+
+    /**
+     * Runs every recorded backward, newest first, from a non-scalar value whose gradient is
+     * {@code gradOut} (added to any gradient it already has). Gradient checks and
+     * pipelines that start from an intermediate use it.
+     */
+    public void backward(Var out, float[] gradOut) {
+        if (gradOut.length != out.numel()) {
+            throw new IllegalArgumentException("gradient of " + out + " needs " + out.numel() + " values, got " + gradOut.length);
+        }
+        float[] g = out.grad();
+        for (int i = 0; i < g.length; i++) g[i] += gradOut[i];
+        for (int i = backwards.size() - 1; i >= 0; i--) backwards.get(i).run();
+        backwards.clear();
+    }
+
+    /** Drops every recorded step without running it (an evaluation pass that recorded by mistake, or an abort). */
+    public void clear() { backwards.clear(); }
+
     /** Number of recorded backward steps (for tests and memory accounting). */
     public int size() { return backwards.size(); }
 }

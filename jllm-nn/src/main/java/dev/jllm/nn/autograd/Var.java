@@ -61,6 +61,50 @@ public final class Var {
     /** Whether a gradient buffer exists yet (ops skip work for inputs nobody differentiated). */
     public boolean hasGrad() { return grad != null; }
 
+    /** The element count of {@code shape}, with a clear error for negative or overflowing dims. */
+    public static int numel(int... shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+            n *= d;
+            if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " is too large");
+        }
+        return (int) n;
+    }
+
+    /**
+     * The same values under another shape, sharing this value's data and (when it requires one)
+     * its gradient buffer, so a reshape costs nothing and needs no backward step. One dimension
+     * may be -1 and is then inferred.
+     */
+    public Var reshaped(int... newShape) {
+        int[] s = newShape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("only one -1 allowed in " + Arrays.toString(newShape));
+                infer = i;
+            } else {
+                known *= s[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || data.length % known != 0) {
+                throw new IllegalArgumentException("cannot reshape " + this + " to " + Arrays.toString(newShape));
+            }
+            s[infer] = (int) (data.length / known);
+        }
+        if (numel(s) != data.length) {
+            throw new IllegalArgumentException("cannot reshape " + this + " (" + data.length + " values) to "
+                    + Arrays.toString(newShape));
+        }
+        return new Var(data, s, requiresGrad, requiresGrad ? grad() : null);
+    }
+
+    /** This value without a gradient path (the result shares the data; nothing flows back). */
+    public Var detached() { return new Var(data, shape, false, null); }
+
     @Override
     public String toString() { return "Var" + Arrays.toString(shape) + (requiresGrad ? " (grad)" : ""); }
 }
