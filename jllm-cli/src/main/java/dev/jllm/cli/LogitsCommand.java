@@ -3,7 +3,8 @@ package dev.jllm.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jllm.models.KvCache;
+import dev.jllm.engine.LoadedModel;
+import dev.jllm.models.ModelState;
 import dev.jllm.tensor.kernel.Reduce;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +19,7 @@ import java.util.concurrent.Callable;
                 "interface correctness checks compare against other implementations.",
                 "Example: jllm logits -m model.gguf --tokens 1,2,3 --top 5 --json"})
 final class LogitsCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, description = "A .gguf model file.")
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "A .gguf file or a Hugging Face directory (default: jllm's own model, " + DefaultModel.RELATIVE + ").")
     Path model;
 
     @Option(names = "--tokens", required = true, split = ",", paramLabel = "ID", description = "Token ids, comma-separated.")
@@ -36,9 +37,9 @@ final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (top < 1) throw new IllegalArgumentException("--top must be at least 1");
-        try (LoadedModel lm = LoadedModel.open(model)) {
+        try (LoadedModel lm = LoadedModel.open(DefaultModel.resolve(model))) {
             int v = lm.model().vocabSize();
-            KvCache kv = lm.model().newState(tokens.length);
+            ModelState kv = lm.model().newState(tokens.length);
             float[] logits = new float[tokens.length * v];
             lm.model().forward(tokens, 0, tokens.length, kv, logits, true);
             ObjectMapper om = new ObjectMapper();

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
                 GenerateCommand.class,
+                ChatCommand.class,
                 ScoreCommand.class,
                 LogitsCommand.class,
                 TokenizeCommand.class,

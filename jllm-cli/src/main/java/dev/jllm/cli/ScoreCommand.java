@@ -2,7 +2,8 @@ package dev.jllm.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jllm.models.KvCache;
+import dev.jllm.engine.LoadedModel;
+import dev.jllm.models.ModelState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,7 +17,7 @@ import java.util.concurrent.Callable;
                 "the perplexity exp(-mean log p). The first token has no context and is not scored.",
                 "Example: jllm score -m model.gguf --file essay.txt --json"})
 final class ScoreCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, description = "A .gguf model file.")
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "A .gguf file or a Hugging Face directory (default: jllm's own model, " + DefaultModel.RELATIVE + ").")
     Path model;
 
     @Option(names = "--text", description = "The text to score.")
@@ -32,13 +33,13 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if ((text == null) == (file == null)) throw new IllegalArgumentException("give exactly one of --text or --file");
         String input = text != null ? text : Files.readString(file);
-        try (LoadedModel lm = LoadedModel.open(model)) {
+        try (LoadedModel lm = LoadedModel.open(DefaultModel.resolve(model))) {
             int[] ids = lm.tokenizer().encode(input, true, false);
             if (ids.length < 2) throw new IllegalArgumentException("the text has " + ids.length + " token(s); scoring needs at least 2");
             int ctx = lm.model().contextLength();
             if (ids.length > ctx) throw new IllegalArgumentException("the text has " + ids.length + " tokens, more than the model's context of " + ctx);
             int v = lm.model().vocabSize();
-            KvCache kv = lm.model().newState(ids.length);
+            ModelState kv = lm.model().newState(ids.length);
             float[] logits = new float[ids.length * v];
             lm.model().forward(ids, 0, ids.length, kv, logits, true);
             double[] logprobs = new double[ids.length - 1];

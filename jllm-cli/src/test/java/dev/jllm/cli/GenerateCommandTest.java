@@ -49,6 +49,6 @@ class GenerateCommandTest {
         cl.setErr(new java.io.PrintWriter(err));
         int rc = cl.execute("generate", "-m", "/nonexistent.gguf", "-p", "hi");
         assertThat(rc).isEqualTo(1);
-        assertThat(err.toString()).contains("model file not found").doesNotContain("Exception");
+        assertThat(err.toString()).contains("model not found: /nonexistent.gguf").doesNotContain("Exception");
     }
 }

@@ -52,14 +52,35 @@ public final class Generator {
             }
             prompt = Arrays.copyOfRange(prompt, prompt.length - (ctx - req.maxTokens()), prompt.length);
         }
-        ModelState state = model.newState(prompt.length + req.maxTokens());
+        return generate(req, prompt, model.newState(prompt.length + req.maxTokens()), onText);
+    }
+
+    /**
+     * Continues a sequence whose first {@code state.length()} tokens are already in {@code state}
+     * (a chat's earlier turns): they must equal the start of the request's prompt; only the rest
+     * is prefilled. Generated tokens are appended to {@code state} (all but the last sampled one).
+     */
+    public Result generate(Request req, ModelState state, Consumer<String> onText) {
+        int[] prompt = req.promptIds();
+        if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty: give at least one token");
+        if (req.maxTokens() < 1) throw new IllegalArgumentException("max tokens must be at least 1, got " + req.maxTokens());
+        if (prompt.length + req.maxTokens() > Math.min(model.contextLength(), state.capacity())) {
+            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens + " + req.maxTokens()
+                    + " new tokens exceeds the context of " + Math.min(model.contextLength(), state.capacity()));
+        }
+        if (state.length() >= prompt.length) state.truncate(prompt.length - 1); // at least one token to run for logits
+        return generate(req, prompt, state, onText);
+    }
+
+    private Result generate(Request req, int[] prompt, ModelState state, Consumer<String> onText) {
+        int cached = state.length();
         Sampler sampler = new Sampler(req.sampling());
         float[] logits = new float[model.vocabSize()];
         int[] history = Arrays.copyOf(prompt, prompt.length + req.maxTokens());
         int historyLen = prompt.length;
 
         long t0 = System.nanoTime();
-        model.forward(prompt, 0, prompt.length, state, logits, false);
+        model.forward(prompt, cached, prompt.length - cached, state, logits, false);
         long tPrefill = System.nanoTime();
 
         Tokenizer.StreamingDecoder dec = tokenizer.streamingDecoder();
@@ -100,7 +121,7 @@ public final class Generator {
         }
         if (text.length() > emitted) onText.accept(text.substring(emitted));
         double prefillS = (tPrefill - t0) / 1e9, decodeS = (tEnd - tPrefill) / 1e9;
-        Stats stats = new Stats(prompt.length, n, tFirst == 0 ? 0 : (tFirst - t0) / 1e6, prompt.length / prefillS,
+        Stats stats = new Stats(prompt.length, n, tFirst == 0 ? 0 : (tFirst - t0) / 1e6, (prompt.length - cached) / prefillS,
                 n > 1 ? (n - 1) / Math.max(1e-9, (tEnd - tFirst) / 1e9) : n / Math.max(1e-9, decodeS));
         return new Result(prompt, Arrays.copyOf(out, n), text.toString(), reason, stats);
     }

@@ -111,6 +111,29 @@ public final class ChatTemplate {
         return c != null && c.isTextual() ? c.asText() : null;
     }
 
+    /** The GGUF metadata key llama.cpp stores a model's template under. */
+    public static final String GGUF_KEY = "tokenizer.chat_template";
+
+    /**
+     * ChatML ({@code <|im_start|>role\ncontent<|im_end|>}), the fallback for models that ship no
+     * template of their own; jllm's own pretrained models use it too.
+     */
+    public static final String CHATML = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+    /**
+     * The template stored in GGUF metadata ({@link #GGUF_KEY}), or null when the file has none.
+     *
+     * @param bosToken text of the BOS token, or null; likewise {@code eosToken}
+     */
+    public static ChatTemplate fromGgufMetadata(Map<String, Object> kv, String bosToken, String eosToken) {
+        Object t = kv.get(GGUF_KEY);
+        if (t == null) return null;
+        if (!(t instanceof String s)) {
+            throw new IllegalArgumentException(GGUF_KEY + " must be a string, found " + t.getClass().getSimpleName());
+        }
+        return new ChatTemplate(s, bosToken, eosToken);
+    }
+
     public String source() {
         return source;
     }

@@ -1,0 +1,83 @@
+package dev.jllm.engine;
+
+import dev.jllm.models.ModelState;
+import dev.jllm.tokenizer.chat.ChatMessage;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A multi-turn conversation with one model: each turn renders the whole history through the
+ * model's chat template, and the KV cache keeps what the previous turns already computed, so
+ * only the tokens after the longest common prefix are prefilled.
+ */
+public final class ChatSession {
+    private final LoadedModel model;
+    private final String system;
+    private final SamplingParams sampling;
+    private final int maxTokens;
+    private final List<ChatMessage> history = new ArrayList<>();
+    private final ModelState state;
+    private int[] cachedIds = new int[0];
+    private int lastReused;
+
+    /**
+     * @param system    system prompt, or null
+     * @param maxTokens most tokens per reply
+     * @param context   tokens the conversation may hold (capped by the model's context)
+     */
+    public ChatSession(LoadedModel model, String system, SamplingParams sampling, int maxTokens, int context) {
+        if (maxTokens < 1) throw new IllegalArgumentException("max tokens per reply must be at least 1, got " + maxTokens);
+        this.model = model;
+        this.system = system;
+        this.sampling = sampling;
+        this.maxTokens = maxTokens;
+        this.state = model.model().newState(Math.min(context, model.model().contextLength()));
+        reset();
+    }
+
+    /** Forgets the conversation (the system prompt stays). */
+    public void reset() {
+        history.clear();
+        if (system != null && !system.isBlank()) history.add(ChatMessage.system(system));
+        state.truncate(0);
+        cachedIds = new int[0];
+    }
+
+    /** Sends one user message, streams the reply's text to {@code onText}, and adds both to the history. */
+    public Generator.Result reply(String userText, Consumer<String> onText) {
+        List<ChatMessage> next = new ArrayList<>(history);
+        next.add(ChatMessage.user(userText));
+        String rendered = model.chatTemplate().render(next, true);
+        int[] prompt = model.tokenizer().encode(rendered, false, true);
+        if (prompt.length + maxTokens > state.capacity()) {
+            throw new IllegalStateException("the conversation would reach " + (prompt.length + maxTokens)
+                    + " tokens, more than the " + state.capacity() + " this chat holds; /reset to start over");
+        }
+        int common = commonPrefix(cachedIds, prompt);
+        state.truncate(Math.min(common, state.length()));
+        lastReused = state.length();
+        Generator.Result r = new Generator(model.model(), model.tokenizer()).generate(
+                new Generator.Request(prompt, maxTokens, sampling, List.of(), model.endIds(), false), state, onText);
+        int[] all = Arrays.copyOf(prompt, prompt.length + r.ids().length);
+        System.arraycopy(r.ids(), 0, all, prompt.length, r.ids().length);
+        cachedIds = Arrays.copyOf(all, state.length());
+        history.add(ChatMessage.user(userText));
+        history.add(ChatMessage.assistant(r.text()));
+        return r;
+    }
+
+    /** Prompt tokens the last turn took from the cache instead of prefilling. */
+    public int lastReusedTokens() { return lastReused; }
+
+    /** The conversation so far (system, user and assistant messages). */
+    public List<ChatMessage> history() { return List.copyOf(history); }
+
+    private static int commonPrefix(int[] a, int[] b) {
+        int n = Math.min(a.length, b.length), i = 0;
+        while (i < n && a[i] == b[i]) i++;
+        return i;
+    }
+}
