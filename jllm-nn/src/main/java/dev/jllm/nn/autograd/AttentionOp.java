@@ -1,0 +1,311 @@
+package dev.jllm.nn.autograd;
+
+import dev.jllm.tensor.Parallel;
+import dev.jllm.tensor.kernel.Simd;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Causal multi-head attention for training, FlashAttention-2 style: forward and backward run
+ * in query x key tiles with an online softmax, keep only the output and one logsumexp per
+ * query row, and recompute the probabilities tile by tile in backward
+ * ({@code D = rowsum(dO * O)}, {@code dS = P * (dP - D)}). No [seq x seq] matrix is ever held.
+ *
+ * <p>Layouts are those the projections produce: {@code q} is [batch, seq, heads, headDim],
+ * {@code k} and {@code v} are [batch, seq, kvHeads, headDim] with kvHeads dividing heads
+ * (grouped-query attention: query head h reads KV head {@code h / (heads / kvHeads)}, as
+ * PyTorch's {@code repeat_interleave} over heads).
+ *
+ * <p>Masking: token i of a row sees token j when {@code j <= i} and, given document ids,
+ * {@code doc[j] == doc[i]} (packed sequences never attend across documents). A negative
+ * document id marks padding: a padding token sees nothing (its output is zero) and no token
+ * sees it, so left and right padding both work.
+ */
+public final class AttentionOp {
+    private AttentionOp() {}
+
+    /** Query rows per tile: they share each key tile while it is in cache. */
+    static final int QUERY_TILE = 32;
+    /** Keys per tile. */
+    static final int KEY_TILE = 64;
+
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int LANES = Simd.SCALAR ? 1 : F.length();
+
+    /** Attention with the usual {@code 1/sqrt(headDim)} score scale. */
+    public static Var attention(Tape tape, Var q, Var k, Var v, int[] docIds) {
+        return attention(tape, q, k, v, docIds, (float) (1.0 / Math.sqrt(q.dim(3))));
+    }
+
+    /**
+     * @param docIds null for plain causal attention, else {@code batch * seq} document ids (negative = padding)
+     * @param scale  multiplier of the scores {@code q . k}
+     * @return the attention output, [batch, seq, heads, headDim]
+     */
+    public static Var attention(Tape tape, Var q, Var k, Var v, int[] docIds, float scale) {
+        Geometry g = Geometry.of(q, k, v, docIds);
+        int[] first = firstVisible(g, docIds);
+        boolean docCheck = docIds != null && !contiguousDocuments(g, docIds);
+        float[] out = new float[q.numel()];
+        float[] lse = new float[g.batch * g.heads * g.seq];
+        forward(g, q.data(), k.data(), v.data(), first, docCheck ? docIds : null, scale, out, lse);
+        Var result = tape.output(out, q.shape(), q, k, v);
+        return tape.record(result, () -> {
+            if (!result.hasGrad()) return;
+            backward(g, q, k, v, out, lse, result.grad(), first, docCheck ? docIds : null, scale);
+        }, q, k, v);
+    }
+
+    /** Sizes shared by forward and backward. */
+    private record Geometry(int batch, int seq, int heads, int kvHeads, int headDim) {
+        int group() { return heads / kvHeads; }
+        int qRow() { return heads * headDim; }
+        int kvRow() { return kvHeads * headDim; }
+
+        static Geometry of(Var q, Var k, Var v, int[] docIds) {
+            if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) {
+                throw new IllegalArgumentException("attention needs q, k, v of rank 4 [batch, seq, heads, headDim], got "
+                        + q + ", " + k + ", " + v);
+            }
+            int batch = q.dim(0), seq = q.dim(1), heads = q.dim(2), headDim = q.dim(3), kvHeads = k.dim(2);
+            if (!Arrays.equals(k.shape(), v.shape()) || k.dim(0) != batch || k.dim(1) != seq || k.dim(3) != headDim) {
+                throw new IllegalArgumentException("k " + Arrays.toString(k.shape()) + " and v " + Arrays.toString(v.shape())
+                        + " must be [" + batch + ", " + seq + ", kvHeads, " + headDim + "] to match q " + Arrays.toString(q.shape()));
+            }
+            if (kvHeads == 0 || heads % kvHeads != 0) {
+                throw new IllegalArgumentException("kv heads " + kvHeads + " must divide heads " + heads);
+            }
+            if (docIds != null && docIds.length != batch * seq) {
+                throw new IllegalArgumentException("docIds has " + docIds.length + " entries, expected batch*seq = " + batch * seq);
+            }
+            return new Geometry(batch, seq, heads, kvHeads, headDim);
+        }
+    }
+
+    /**
+     * For each token, the first key it may see (every visible key lies in [first, i]), or -1
+     * for padding. Without document ids that is 0.
+     */
+    private static int[] firstVisible(Geometry g, int[] docIds) {
+        int[] first = new int[g.batch * g.seq];
+        if (docIds == null) return first;
+        for (int b = 0; b < g.batch; b++) {
+            Map<Integer, Integer> seen = new HashMap<>();
+            for (int i = 0; i < g.seq; i++) {
+                int t = b * g.seq + i, doc = docIds[t];
+                if (doc < 0) first[t] = -1;
+                else first[t] = seen.computeIfAbsent(doc, d -> t % g.seq);
+            }
+        }
+        return first;
+    }
+
+    /** True when each document id of a row occupies one run, so [first, i] holds only the token's own document. */
+    private static boolean contiguousDocuments(Geometry g, int[] docIds) {
+        for (int b = 0; b < g.batch; b++) {
+            Set<Integer> closed = new HashSet<>();
+            for (int i = 0; i < g.seq; i++) {
+                int t = b * g.seq + i;
+                if (i > 0 && docIds[t] != docIds[t - 1]) {
+                    if (docIds[t - 1] >= 0) closed.add(docIds[t - 1]);
+                    if (docIds[t] >= 0 && closed.contains(docIds[t])) return false; // a document resumes after another
+                }
+            }
+        }
+        return true;
+    }
+
+    // ---- forward ----------------------------------------------------------------------
+
+    private static void forward(Geometry g, float[] q, float[] k, float[] v, int[] first, int[] docs, float scale,
+                                float[] out, float[] lse) {
+        int seq = g.seq, hd = g.headDim;
+        Parallel.forRange(g.batch * g.heads, (start, end) -> {
+            float[] kt = new float[hd * seq];
+            float[] qs = new float[QUERY_TILE * hd];
+            float[] acc = new float[QUERY_TILE * hd];
+            float[] max = new float[QUERY_TILE], sum = new float[QUERY_TILE];
+            float[] s = new float[KEY_TILE];
+            for (int item = start; item < end; item++) {
+                int b = item / g.heads, h = item % g.heads, kvh = h / g.group();
+                transpose(k, b, kvh, g, kt);
+                for (int i0 = 0; i0 < seq; i0 += QUERY_TILE) {
+                    int i1 = Math.min(seq, i0 + QUERY_TILE);
+                    int lo = seq;
+                    for (int i = i0; i < i1; i++) {
+                        int qo = ((b * seq + i) * g.heads + h) * hd;
+                        for (int d = 0; d < hd; d++) qs[(i - i0) * hd + d] = q[qo + d] * scale;
+                        if (first[b * seq + i] >= 0) lo = Math.min(lo, first[b * seq + i]);
+                    }
+                    Arrays.fill(acc, 0f);
+                    Arrays.fill(max, Float.NEGATIVE_INFINITY);
+                    Arrays.fill(sum, 0f);
+                    for (int j0 = lo - lo % KEY_TILE; j0 < i1; j0 += KEY_TILE) {
+                        int j1 = Math.min(i1, j0 + KEY_TILE);
+                        for (int i = Math.max(i0, j0); i < i1; i++) {
+                            int t = b * seq + i, r = i - i0;
+                            int a = Math.max(j0, first[t]), e = Math.min(j1, i + 1);
+                            if (first[t] < 0 || a >= e) continue;
+                            scores(qs, r * hd, kt, seq, k, b, kvh, g, a, e, s);
+                            float tileMax = Float.NEGATIVE_INFINITY;
+                            for (int j = a; j < e; j++) {
+                                if (docs != null && docs[b * seq + j] != docs[t]) s[j - a] = Float.NEGATIVE_INFINITY;
+                                tileMax = Math.max(tileMax, s[j - a]);
+                            }
+                            if (tileMax == Float.NEGATIVE_INFINITY) continue;
+                            float m = Math.max(max[r], tileMax);
+                            float correction = (float) Math.exp(max[r] - m); // exp(-inf) = 0 on the first tile
+                            if (correction != 1f) scale(acc, r * hd, hd, correction);
+                            float l = sum[r] * correction;
+                            for (int j = a; j < e; j++) {
+                                float p = (float) Math.exp(s[j - a] - m);
+                                if (p == 0f) continue;
+                                l += p;
+                                axpy(p, v, ((b * seq + j) * g.kvHeads + kvh) * hd, acc, r * hd, hd);
+                            }
+                            sum[r] = l;
+                            max[r] = m;
+                        }
+                    }
+                    for (int i = i0; i < i1; i++) {
+                        int r = i - i0, oo = ((b * seq + i) * g.heads + h) * hd;
+                        int li = (b * g.heads + h) * seq + i;
+                        if (sum[r] == 0f) { // padding: nothing visible
+                            Arrays.fill(out, oo, oo + hd, 0f);
+                            lse[li] = Float.NEGATIVE_INFINITY;
+                            continue;
+                        }
+                        float inv = 1f / sum[r];
+                        for (int d = 0; d < hd; d++) out[oo + d] = acc[r * hd + d] * inv;
+                        lse[li] = max[r] + (float) Math.log(sum[r]);
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- backward ---------------------------------------------------------------------
+
+    private static void backward(Geometry g, Var qv, Var kv, Var vv, float[] out, float[] lse, float[] dOut,
+                                 int[] first, int[] docs, float scale) {
+        float[] q = qv.data(), k = kv.data(), v = vv.data();
+        // Gradients go to scratch when an input needs none, so the loop has one shape.
+        float[] dq = qv.requiresGrad() ? qv.grad() : null;
+        float[] dk = kv.requiresGrad() ? kv.grad() : null;
+        float[] dv = vv.requiresGrad() ? vv.grad() : null;
+        int seq = g.seq, hd = g.headDim, group = g.group();
+        // One work item per (batch, kv head): it owns that head's dK/dV rows and its query heads' dQ rows.
+        Parallel.forRange(g.batch * g.kvHeads, (start, end) -> {
+            float[] kt = new float[hd * seq], vt = new float[hd * seq];
+            float[] delta = new float[seq];
+            float[] qs = new float[hd], dqRow = new float[hd];
+            float[] s = new float[KEY_TILE], dp = new float[KEY_TILE];
+            for (int item = start; item < end; item++) {
+                int b = item / g.kvHeads, kvh = item % g.kvHeads;
+                transpose(k, b, kvh, g, kt);
+                transpose(v, b, kvh, g, vt);
+                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                    for (int i = 0; i < seq; i++) {
+                        int oo = ((b * seq + i) * g.heads + h) * hd;
+                        delta[i] = first[b * seq + i] < 0 ? 0f : dot(dOut, oo, out, oo, hd);
+                    }
+                    for (int j0 = 0; j0 < seq; j0 += KEY_TILE) {
+                        int j1 = Math.min(seq, j0 + KEY_TILE);
+                        for (int i = j0; i < seq; i++) {
+                            int t = b * seq + i;
+                            int a = Math.max(j0, first[t]), e = Math.min(j1, i + 1);
+                            if (first[t] < 0 || a >= e) continue;
+                            int qo = (t * g.heads + h) * hd;
+                            for (int d = 0; d < hd; d++) qs[d] = q[qo + d] * scale;
+                            float rowLse = lse[(b * g.heads + h) * seq + i];
+                            scores(qs, 0, kt, seq, k, b, kvh, g, a, e, s);
+                            scores(dOut, qo, vt, seq, v, b, kvh, g, a, e, dp);
+                            Arrays.fill(dqRow, 0f);
+                            for (int j = a; j < e; j++) {
+                                if (docs != null && docs[b * seq + j] != docs[t]) continue;
+                                float p = (float) Math.exp(s[j - a] - rowLse);
+                                float ds = p * (dp[j - a] - delta[i]);
+                                int kvo = ((b * seq + j) * g.kvHeads + kvh) * hd;
+                                if (dv != null) axpy(p, dOut, qo, dv, kvo, hd);
+                                if (dk != null) axpy(ds, qs, 0, dk, kvo, hd); // qs already carries the scale
+                                axpy(ds, k, kvo, dqRow, 0, hd);
+                            }
+                            if (dq != null) axpy(scale, dqRow, 0, dq, qo, hd);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- small vector kernels ---------------------------------------------------------
+
+    /** {@code kt[d * seq + j] = k[b, j, kvh, d]}: keys of one head as columns, so scores vectorize over keys. */
+    private static void transpose(float[] k, int b, int kvh, Geometry g, float[] kt) {
+        int seq = g.seq, hd = g.headDim;
+        for (int j = 0; j < seq; j++) {
+            int ko = ((b * seq + j) * g.kvHeads + kvh) * hd;
+            for (int d = 0; d < hd; d++) kt[d * seq + j] = k[ko + d];
+        }
+    }
+
+    /**
+     * {@code s[j - a] = x[xo..xo+hd) . key j} for keys [a, e): full vectors of keys from the
+     * transposed copy, the remainder as dot products with the token-major rows.
+     */
+    private static void scores(float[] x, int xo, float[] kt, int seq, float[] k, int b, int kvh, Geometry g,
+                               int a, int e, float[] s) {
+        int hd = g.headDim;
+        int j = a;
+        if (!Simd.SCALAR) {
+            for (; j + LANES <= e; j += LANES) {
+                FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+                int d = 0;
+                for (; d + 1 < hd; d += 2) {
+                    acc0 = FloatVector.fromArray(F, kt, d * seq + j).fma(FloatVector.broadcast(F, x[xo + d]), acc0);
+                    acc1 = FloatVector.fromArray(F, kt, (d + 1) * seq + j).fma(FloatVector.broadcast(F, x[xo + d + 1]), acc1);
+                }
+                if (d < hd) acc0 = FloatVector.fromArray(F, kt, d * seq + j).fma(FloatVector.broadcast(F, x[xo + d]), acc0);
+                acc0.add(acc1).intoArray(s, j - a);
+            }
+        }
+        for (; j < e; j++) s[j - a] = dot(x, xo, k, ((b * seq + j) * g.kvHeads + kvh) * hd, hd);
+    }
+
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        int i = 0;
+        float s = 0;
+        if (!Simd.SCALAR && n >= LANES) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); i < bound; i += LANES) {
+                acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+            }
+            s = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    /** {@code y += alpha * x}. */
+    private static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0;
+        if (!Simd.SCALAR && n >= LANES) {
+            FloatVector va = FloatVector.broadcast(F, alpha);
+            for (int bound = F.loopBound(n); i < bound; i += LANES) {
+                FloatVector.fromArray(F, x, xo + i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+            }
+        }
+        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    private static void scale(float[] a, int off, int n, float c) {
+        for (int i = off; i < off + n; i++) a[i] *= c;
+    }
+}
