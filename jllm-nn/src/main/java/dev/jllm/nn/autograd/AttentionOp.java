@@ -26,7 +26,8 @@ import java.util.Set;
  * <p>Masking: token i of a row sees token j when {@code j <= i} and, given document ids,
  * {@code doc[j] == doc[i]} (packed sequences never attend across documents). A negative
  * document id marks padding: a padding token sees nothing (its output is zero) and no token
- * sees it, so left and right padding both work.
+ * sees it, so left and right padding both work. An optional sliding window also hides keys
+ * {@code window} or more positions back.
  */
 public final class AttentionOp {
     private AttentionOp() {}
@@ -39,27 +40,30 @@ public final class AttentionOp {
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int LANES = Simd.SCALAR ? 1 : F.length();
 
-    /** Attention with the usual {@code 1/sqrt(headDim)} score scale. */
+    /** Attention with no window and the usual {@code 1/sqrt(headDim)} score scale. */
     public static Var attention(Tape tape, Var q, Var k, Var v, int[] docIds) {
-        return attention(tape, q, k, v, docIds, (float) (1.0 / Math.sqrt(q.dim(3))));
+        return attention(tape, q, k, v, docIds, 0, (float) (1.0 / Math.sqrt(q.dim(3))));
     }
 
     /**
      * @param docIds null for plain causal attention, else {@code batch * seq} document ids (negative = padding)
+     * @param window sliding window (Mistral's convention: a token sees itself and the {@code window - 1} before it), 0 = none
      * @param scale  multiplier of the scores {@code q . k}
      * @return the attention output, [batch, seq, heads, headDim]
      */
-    public static Var attention(Tape tape, Var q, Var k, Var v, int[] docIds, float scale) {
+    public static Var attention(Tape tape, Var q, Var k, Var v, int[] docIds, int window, float scale) {
         Geometry g = Geometry.of(q, k, v, docIds);
-        int[] first = firstVisible(g, docIds);
+        if (window < 0) throw new IllegalArgumentException("attention window must be >= 0, got " + window);
+        int[] first = firstVisible(g, docIds, window);
         boolean docCheck = docIds != null && !contiguousDocuments(g, docIds);
+        int[] docs = docCheck ? docIds.clone() : null; // the caller may reuse its array before backward runs
         float[] out = new float[q.numel()];
         float[] lse = new float[g.batch * g.heads * g.seq];
-        forward(g, q.data(), k.data(), v.data(), first, docCheck ? docIds : null, scale, out, lse);
+        forward(g, q.data(), k.data(), v.data(), first, docs, scale, out, lse);
         Var result = tape.output(out, q.shape(), q, k, v);
         return tape.record(result, () -> {
             if (!result.hasGrad()) return;
-            backward(g, q, k, v, out, lse, result.grad(), first, docCheck ? docIds : null, scale);
+            backward(g, q, k, v, out, lse, result.grad(), first, docs, scale);
         }, q, k, v);
     }
 
@@ -91,17 +95,20 @@ public final class AttentionOp {
 
     /**
      * For each token, the first key it may see (every visible key lies in [first, i]), or -1
-     * for padding. Without document ids that is 0.
+     * for padding: the start of its document, or of its window if that comes later.
      */
-    private static int[] firstVisible(Geometry g, int[] docIds) {
+    private static int[] firstVisible(Geometry g, int[] docIds, int window) {
         int[] first = new int[g.batch * g.seq];
+        if (window > 0) {
+            for (int t = 0; t < first.length; t++) first[t] = Math.max(0, t % g.seq - window + 1);
+        }
         if (docIds == null) return first;
         for (int b = 0; b < g.batch; b++) {
             Map<Integer, Integer> seen = new HashMap<>();
             for (int i = 0; i < g.seq; i++) {
                 int t = b * g.seq + i, doc = docIds[t];
                 if (doc < 0) first[t] = -1;
-                else first[t] = seen.computeIfAbsent(doc, d -> t % g.seq);
+                else first[t] = Math.max(first[t], seen.computeIfAbsent(doc, d -> t % g.seq));
             }
         }
         return first;

@@ -28,6 +28,7 @@ public final class RopeOp {
         if (freqs.rotaryDims() > headDim) {
             throw new IllegalArgumentException("RoPE table rotates " + freqs.rotaryDims() + " dimensions, the head has " + headDim);
         }
+        int[] pos = positions.clone(); // the caller may reuse its array before backward runs
         float[] out = x.data().clone();
         Rope.applyRows(out, 0, width, rows, positions, 0, heads, headDim, freqs, pairing);
         Var result = tape.output(out, x.shape(), x);
@@ -38,7 +39,7 @@ public final class RopeOp {
                 int half = freqs.rotaryDims() / 2;
                 float[] cos = new float[half], sin = new float[half], row = new float[width];
                 for (int r = s; r < e; r++) {
-                    Rope.angles(positions[r], freqs, cos, sin);
+                    Rope.angles(pos[r], freqs, cos, sin);
                     for (int i = 0; i < half; i++) sin[i] = -sin[i];
                     System.arraycopy(g, r * width, row, 0, width);
                     // unrotated dimensions (partial rotary) pass the gradient through unchanged

@@ -15,7 +15,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class AttentionOpTest {
 
     /** Shapes of one case. */
-    record Case(int batch, int seq, int heads, int kvHeads, int headDim) {
+    record Case(int batch, int seq, int heads, int kvHeads, int headDim, int window) {
+        Case(int batch, int seq, int heads, int kvHeads, int headDim) { this(batch, seq, heads, kvHeads, headDim, 0); }
+
         int qn() { return batch * seq * heads * headDim; }
         int kvn() { return batch * seq * kvHeads * headDim; }
     }
@@ -57,7 +59,7 @@ class AttentionOpTest {
     }
 
     static boolean visible(Case c, int[] docs, int b, int i, int j) {
-        if (j > i) return false;
+        if (j > i || (c.window > 0 && i - j >= c.window)) return false;
         if (docs == null) return true;
         int di = docs[b * c.seq + i], dj = docs[b * c.seq + j];
         return di >= 0 && di == dj;
@@ -87,7 +89,7 @@ class AttentionOpTest {
         Var qv = Var.of(q.clone(), c.batch, c.seq, c.heads, c.headDim);
         Var kv = Var.of(k.clone(), c.batch, c.seq, c.kvHeads, c.headDim);
         Var vv = Var.of(v.clone(), c.batch, c.seq, c.kvHeads, c.headDim);
-        Var out = AttentionOp.attention(tape, qv, kv, vv, docs);
+        Var out = AttentionOp.attention(tape, qv, kv, vv, docs, c.window, (float) (1 / Math.sqrt(c.headDim)));
         Var loss = Var.of(new float[1], 1);
         float[] o = out.data();
         tape.record(loss, () -> {
@@ -127,6 +129,8 @@ class AttentionOpTest {
         int[] interleaved = new int[c.batch * c.seq];
         for (int i = 0; i < interleaved.length; i++) interleaved[i] = (i / 11) % 3 == 2 ? -1 : (i / 7) % 2; // ids resume
         assertForwardMatches(c, interleaved, 5);
+        assertForwardMatches(new Case(2, 140, 4, 2, 16, 50), packed, 6); // sliding window inside documents
+        assertForwardMatches(new Case(1, 130, 2, 2, 16, 64), null, 7);
     }
 
     /** Analytic gradients against central differences of the double reference at sampled coordinates. */
@@ -170,6 +174,7 @@ class AttentionOpTest {
             docs[c.seq + i] = i < 3 ? -1 : i < 40 ? (i % 5 == 0 ? 2 : 1) : i < 66 ? 2 : -1;
         }
         assertGradientsMatch(c, docs, 12);
+        assertGradientsMatch(new Case(2, 70, 2, 1, 16, 20), docs, 13);
         float[][] got = run(c, random(new Random(1), c.qn()), random(new Random(2), c.kvn()), random(new Random(3), c.kvn()),
                 docs, random(new Random(4), c.qn()));
         int padRow = c.seq + 1; // batch 1, token 1: padding, so no output and no gradient
