@@ -97,18 +97,39 @@ public final class ChunkIndex implements AutoCloseable {
         delete(source);
         for (int i = 0; i < chunks.size(); i += 32) {
             List<Chunk> part = chunks.subList(i, Math.min(chunks.size(), i + 32));
-            float[][] vec = encoder.embed(part.stream().map(Chunk::text).toList());
-            for (int j = 0; j < part.size(); j++) {
-                Chunk c = part.get(j);
-                Document doc = new Document();
-                doc.add(new StringField(F_SOURCE, source, Field.Store.YES));
-                doc.add(new TextField(F_TEXT, c.text(), Field.Store.YES));
-                doc.add(new KnnFloatVectorField(F_VEC, vec[j], VectorSimilarityFunction.COSINE));
-                doc.add(new StoredField(F_ORD, c.ordinal()));
-                doc.add(new StoredField(F_START, c.start()));
-                doc.add(new StoredField(F_END, c.end()));
-                writer.addDocument(doc);
+            add(source, part, encoder.embed(part.stream().map(Chunk::text).toList()));
+        }
+    }
+
+    /**
+     * Replaces every chunk of {@code source} with {@code chunks} whose embeddings were computed
+     * elsewhere (one vector of the index's dimension per chunk), or with no vectors at all
+     * ({@code vectors == null}: BM25 only; dense search will not find these chunks).
+     */
+    public void put(String source, List<Chunk> chunks, float[][] vectors) throws IOException {
+        if (vectors != null && vectors.length != chunks.size()) {
+            throw new IllegalArgumentException(chunks.size() + " chunks but " + vectors.length + " vectors");
+        }
+        delete(source);
+        add(source, chunks, vectors);
+    }
+
+    private void add(String source, List<Chunk> chunks, float[][] vectors) throws IOException {
+        for (int j = 0; j < chunks.size(); j++) {
+            Chunk c = chunks.get(j);
+            Document doc = new Document();
+            doc.add(new StringField(F_SOURCE, source, Field.Store.YES));
+            doc.add(new TextField(F_TEXT, c.text(), Field.Store.YES));
+            if (vectors != null) {
+                if (vectors[j].length != encoder.dim()) {
+                    throw new IllegalArgumentException("vector " + j + " has " + vectors[j].length + " dims, the index holds " + encoder.dim());
+                }
+                doc.add(new KnnFloatVectorField(F_VEC, vectors[j], VectorSimilarityFunction.COSINE));
             }
+            doc.add(new StoredField(F_ORD, c.ordinal()));
+            doc.add(new StoredField(F_START, c.start()));
+            doc.add(new StoredField(F_END, c.end()));
+            writer.addDocument(doc);
         }
     }
 

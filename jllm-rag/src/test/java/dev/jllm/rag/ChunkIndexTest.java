@@ -56,4 +56,19 @@ class ChunkIndexTest {
         Encoder other = new Encoder("other", enc.tokenizer(), enc.model(), Pooling.CLS, true, 128, null);
         assertThatThrownBy(() -> ChunkIndex.open(idx, other, false)).hasMessageContaining("built with model 'minilm'");
     }
+
+    @Test
+    void precomputedVectorsAndBm25OnlyChunks() throws Exception {
+        try (ChunkIndex ix = ChunkIndex.open(dir.resolve("pre"), enc, true)) {
+            List<Chunk> cats = List.of(new Chunk("cats.txt", 0, 0, 40, "Cats are small domesticated felines that purr."));
+            ix.put("cats.txt", cats, enc.embed(List.of(cats.getFirst().text())));
+            ix.put("cars.txt", List.of(new Chunk("cars.txt", 0, 0, 40, "The engine of the automobile needs oil.")), null);
+            ix.commit();
+            assertThat(ix.search("engine oil", 1, SearchMode.BM25).getFirst().chunk().source()).isEqualTo("cars.txt");
+            // the BM25-only chunk has no vector, so dense search can only find the cat
+            assertThat(ix.search("automobile engine", 5, SearchMode.DENSE)).extracting(h -> h.chunk().source()).containsExactly("cats.txt");
+            assertThatThrownBy(() -> ix.put("x", cats, new float[][] {new float[3]})).hasMessageContaining("has 3 dims");
+            assertThatThrownBy(() -> ix.put("x", cats, new float[0][])).hasMessageContaining("1 chunks but 0 vectors");
+        }
+    }
 }
