@@ -27,7 +27,7 @@ import dev.jllm.tensor.kernel.RopeFrequencies;
  * rotates adjacent pairs ({@link Rope.Pairing#ADJACENT}, equal to Hugging Face's rotate_half
  * on the original rows); Qwen files keep HF's order and use {@link Rope.Pairing#HALF}.
  */
-public final class Llama implements CausalLM {
+public final class Llama implements PagedCausalLM {
 
     /** Hyper-parameters, read from GGUF metadata with llama.cpp's key names. */
     public record Config(String arch, int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab,
@@ -277,6 +277,11 @@ public final class Llama implements CausalLM {
         return new KvCache(c.layers(), maxTokens, c.kvHeads(), c.headDim());
     }
 
+    /** A cache whose keys and values are stored as {@code kvType} (F32, F16 or Q8_0). */
+    public KvCache newState(int maxTokens, DType kvType) {
+        return new KvCache(c.layers(), maxTokens, c.kvHeads(), c.headDim(), kvType);
+    }
+
     @Override
     public void forward(int[] tokens, int off, int n, ModelState state, float[] logits, boolean allLogits) {
         if (!(state instanceof KvCache kv)) throw new IllegalArgumentException("Llama needs the KvCache from newState()");
@@ -288,6 +293,11 @@ public final class Llama implements CausalLM {
         }
         for (int i = off; i < off + n; i++) {
             if (tokens[i] < 0 || tokens[i] >= c.vocab()) throw new IllegalArgumentException("token id " + tokens[i] + " outside the vocabulary of " + c.vocab());
+        }
+        if (kv.packed != null) { // F16/Q8_0 elements: the paged path over one block
+            forwardBatch(new PagedBatch().add(tokens, off, n, pos0, new int[] {0}, allLogits ? n : 1), kv.packed, logits);
+            kv.advance(n);
+            return;
         }
         int dim = c.dim();
         float[] x = new float[n * dim], h = new float[n * dim], tmp = new float[n * dim];
@@ -308,6 +318,83 @@ public final class Llama implements CausalLM {
         }
         outputNorm.forward(x, first * dim, h, 0, rows);
         output.forward(h, rows, logits);
+    }
+
+    @Override
+    public PagedKvCache newPagedCache(int blocks, int blockSize, DType kvType) {
+        return new PagedKvCache(c.layers(), blocks, blockSize, c.kvHeads(), c.headDim(), kvType);
+    }
+
+    @Override
+    public long kvBytesPerToken(DType kvType) {
+        return PagedKvCache.bytesPerToken(c.layers(), c.kvHeads(), c.headDim(), kvType);
+    }
+
+    /**
+     * Continuous batching's step: the tokens of every sequence in {@code batch} go through each
+     * linear layer as one [tokens x dim] matrix (weights read once for all), while attention runs
+     * per sequence over its own blocks. Row for row the same math as {@link #forward}.
+     */
+    @Override
+    public void forwardBatch(PagedBatch batch, PagedKvCache cache, float[] logits) {
+        int seqs = batch.sequences(), n = batch.tokens(), dim = c.dim(), kvDim = c.kvHeads() * c.headDim();
+        if (seqs == 0) throw new IllegalArgumentException("forwardBatch needs at least one sequence");
+        if (cache.layers() != c.layers() || cache.keys[0].kvHeads() != c.kvHeads() || cache.keys[0].headDim() != c.headDim()) {
+            throw new IllegalArgumentException("the paged cache was not made for this model (use newPagedCache)");
+        }
+        if (logits.length < (long) batch.logitRows() * c.vocab()) {
+            throw new IllegalArgumentException("logits array holds " + logits.length + " floats, needs " + batch.logitRows() * c.vocab());
+        }
+        int[] ids = batch.tokenIds(), start = batch.rowStarts(), rows = batch.rowCounts(), pos0 = batch.positions();
+        int[][] tables = batch.tables();
+        int bs = cache.blockSize();
+        int[] positions = new int[n];
+        for (int s = 0; s < seqs; s++) {
+            if (pos0[s] + rows[s] > c.context()) {
+                throw new IllegalArgumentException("sequence " + s + " would reach " + (pos0[s] + rows[s]) + " tokens, past the context of " + c.context());
+            }
+            if ((long) tables[s].length * bs < pos0[s] + rows[s]) {
+                throw new IllegalArgumentException("sequence " + s + ": its " + tables[s].length + " blocks of " + bs
+                        + " cannot hold " + (pos0[s] + rows[s]) + " tokens");
+            }
+            for (int i = 0; i < rows[s]; i++) positions[start[s] + i] = pos0[s] + i;
+        }
+        for (int i = 0; i < n; i++) {
+            if (ids[i] < 0 || ids[i] >= c.vocab()) throw new IllegalArgumentException("token id " + ids[i] + " outside the vocabulary of " + c.vocab());
+        }
+        float[] x = new float[n * dim], h = new float[n * dim], tmp = new float[n * dim];
+        float[] qs = new float[n * c.heads() * c.headDim()], ks = new float[n * kvDim], vs = new float[n * kvDim];
+        float[] att = new float[qs.length];
+        tokenEmbedding.forward(ids, 0, n, x);
+        for (int l = 0; l < c.layers(); l++) {
+            Block b = layers[l];
+            b.attnNorm().forward(x, 0, h, 0, n);
+            b.attn().project(h, n, positions, qs, ks, vs);
+            for (int s = 0; s < seqs; s++) {
+                for (int i = 0; i < rows[s]; i++) {
+                    int p = pos0[s] + i, r = start[s] + i, block = tables[s][p / bs];
+                    cache.keys[l].write(block, p % bs, ks, r * kvDim);
+                    cache.values[l].write(block, p % bs, vs, r * kvDim);
+                }
+            }
+            dev.jllm.tensor.kernel.PagedAttention.attendBatch(qs, att, seqs, start, rows, pos0, tables, cache.keys[l],
+                    cache.values[l], c.heads(), b.attn().scale(), b.attn().window());
+            b.attn().projectOutput(att, n, tmp);
+            Elementwise.add(x, 0, tmp, 0, x, 0, n * dim);
+            b.ffnNorm().forward(x, 0, h, 0, n);
+            b.ffn().forward(h, n, tmp);
+            Elementwise.add(x, 0, tmp, 0, x, 0, n * dim);
+        }
+        int m = batch.logitRows();
+        if (m == 0) return;
+        float[] last = new float[m * dim];
+        for (int s = 0, r = 0; s < seqs; s++) {
+            int k = batch.logitRowsOf(s);
+            System.arraycopy(x, (start[s] + rows[s] - k) * dim, last, r * dim, k * dim);
+            r += k;
+        }
+        outputNorm.forward(last, 0, last, 0, m);
+        output.forward(last, m, logits);
     }
 
     /** Which weight dtype the model runs on (of its largest tensor). */

@@ -50,19 +50,34 @@ public final class CausalSelfAttention {
             throw new IllegalArgumentException("the KV cache holds " + keys.length / kvDim + " tokens, needs " + (pos0 + n));
         }
         float[] qs = new float[n * qDim], ks = new float[n * kvDim], vs = new float[n * kvDim], att = new float[n * qDim];
-        q.forward(x, n, qs);
-        k.forward(x, n, ks);
-        v.forward(x, n, vs);
-        if (qNorm != null) qNorm.forward(qs, 0, qs, 0, n * heads);
-        if (kNorm != null) kNorm.forward(ks, 0, ks, 0, n * kvHeads);
         int[] positions = new int[n];
         for (int i = 0; i < n; i++) positions[i] = pos0 + i;
-        rope.forward(qs, n, positions, heads, headDim);
-        rope.forward(ks, n, positions, kvHeads, headDim);
+        project(x, n, positions, qs, ks, vs);
         System.arraycopy(ks, 0, keys, pos0 * kvDim, n * kvDim);
         System.arraycopy(vs, 0, values, pos0 * kvDim, n * kvDim);
         Attention.attend(qs, 0, n, pos0, keys, 0, values, 0, pos0 + n, heads, kvHeads, headDim, headDim, scale,
                 Attention.Mask.CAUSAL, window, att, 0);
         o.forward(att, n, y);
     }
+
+    /**
+     * The cache-independent first half of {@link #forward}: q, k, v of {@code n} tokens (each at
+     * its own position, so rows of different sequences can share one call and one matmul per
+     * projection), with the q/k norms and RoPE applied. A paged cache stores ks/vs itself.
+     */
+    public void project(float[] x, int n, int[] positions, float[] qs, float[] ks, float[] vs) {
+        q.forward(x, n, qs);
+        k.forward(x, n, ks);
+        v.forward(x, n, vs);
+        if (qNorm != null) qNorm.forward(qs, 0, qs, 0, n * heads);
+        if (kNorm != null) kNorm.forward(ks, 0, ks, 0, n * kvHeads);
+        rope.forward(qs, n, positions, heads, headDim);
+        rope.forward(ks, n, positions, kvHeads, headDim);
+    }
+
+    /** The output projection ({@code y = o(att)}), the last step of {@link #forward}. */
+    public void projectOutput(float[] att, int n, float[] y) { o.forward(att, n, y); }
+
+    /** The softmax scale, 1/sqrt(headDim). */
+    public float scale() { return scale; }
 }
