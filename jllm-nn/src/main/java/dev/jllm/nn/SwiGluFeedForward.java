@@ -3,7 +3,7 @@ package dev.jllm.nn;
 import dev.jllm.tensor.kernel.Activations;
 
 /** The gated feed-forward of Llama-family blocks: {@code down(silu(gate(x)) * up(x))}. */
-public final class SwiGluFeedForward {
+public final class SwiGluFeedForward implements FeedForward {
     private final Linear gate;
     private final Linear up;
     private final Linear down;
