@@ -6,16 +6,33 @@ import dev.jllm.formats.hf.HfConfig;
 import dev.jllm.formats.hf.RopeScaling;
 import dev.jllm.nn.CausalSelfAttention;
 import dev.jllm.nn.Embedding;
-import dev.jllm.nn.FeedForward;
 import dev.jllm.nn.Linear;
 import dev.jllm.nn.RmsNorm;
 import dev.jllm.nn.RotaryEmbedding;
 import dev.jllm.nn.SwiGluFeedForward;
+import dev.jllm.nn.Parameter;
+import dev.jllm.nn.TrainableLM;
+import dev.jllm.nn.autograd.ActivationOps;
+import dev.jllm.nn.autograd.ArithmeticOps;
+import dev.jllm.nn.autograd.AttentionOp;
+import dev.jllm.nn.autograd.CrossEntropy;
+import dev.jllm.nn.autograd.EmbeddingOp;
+import dev.jllm.nn.autograd.LinearOps;
+import dev.jllm.nn.autograd.NormOps;
+import dev.jllm.nn.autograd.RopeOp;
+import dev.jllm.nn.autograd.Tape;
+import dev.jllm.nn.autograd.Var;
 import dev.jllm.tensor.DType;
 import dev.jllm.tensor.Tensor;
 import dev.jllm.tensor.kernel.Elementwise;
 import dev.jllm.tensor.kernel.Rope;
 import dev.jllm.tensor.kernel.RopeFrequencies;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The Llama family (pre-RMSNorm, RoPE, grouped-query attention, SwiGLU) as llama.cpp stores it
@@ -28,13 +45,24 @@ import dev.jllm.tensor.kernel.RopeFrequencies;
  * rotates adjacent pairs ({@link Rope.Pairing#ADJACENT}, equal to Hugging Face's rotate_half
  * on the original rows); Qwen files keep HF's order and use {@link Rope.Pairing#HALF}.
  */
-public final class Llama implements PagedCausalLM {
+public final class Llama implements PagedCausalLM, TrainableLM {
 
     /** Hyper-parameters, read from GGUF metadata with llama.cpp's key names. */
     public record Config(String arch, int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab,
                          int context, float eps, RopeFrequencies rope, Rope.Pairing pairing, int slidingWindow) {
         /** Architectures this class runs. */
-        public static final java.util.List<String> SUPPORTED = java.util.List.of("llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe");
+        public static final java.util.List<String> SUPPORTED = java.util.List.of("llama", "qwen2", "qwen3");
+
+        /**
+         * A fresh "llama" configuration, e.g. for {@link Llama#init}: RoPE theta 10000 on whole
+         * heads with llama.cpp's ADJACENT pairing, RMSNorm eps 1e-5, no sliding window.
+         */
+        public static Config llama(int dim, int layers, int heads, int kvHeads, int ffn, int vocab, int context) {
+            if (heads <= 0 || dim % heads != 0) throw new IllegalArgumentException("dim " + dim + " must be a multiple of heads " + heads);
+            int headDim = dim / heads;
+            return new Config("llama", dim, layers, heads, kvHeads, headDim, ffn, vocab, context, 1e-5f,
+                    RopeFrequencies.plain(headDim, 10000), Rope.Pairing.ADJACENT, 0);
+        }
 
         static Config fromGguf(GgufFile g) {
             String a = g.string("general.architecture");
@@ -62,7 +90,7 @@ public final class Llama implements PagedCausalLM {
                 rope = RopeFrequencies.of(inv, 1f);
             }
             return new Config(a, dim, (int) g.integer(a + ".block_count"), heads, kvHeads, headDim,
-                    (int) g.integer(a + ".feed_forward_length", g.integer(a + ".expert_feed_forward_length", 0)), vocab, (int) g.integer(a + ".context_length", 2048),
+                    (int) g.integer(a + ".feed_forward_length"), vocab, (int) g.integer(a + ".context_length", 2048),
                     (float) g.number(a + ".attention.layer_norm_rms_epsilon", 1e-5), rope,
                     a.equals("llama") ? Rope.Pairing.ADJACENT : Rope.Pairing.HALF,
                     (int) g.integer(a + ".attention.sliding_window", 0));
@@ -141,7 +169,7 @@ public final class Llama implements PagedCausalLM {
     }
 
     /** One pre-norm transformer block. */
-    private record Block(RmsNorm attnNorm, CausalSelfAttention attn, RmsNorm ffnNorm, FeedForward ffn) {}
+    private record Block(RmsNorm attnNorm, CausalSelfAttention attn, RmsNorm ffnNorm, SwiGluFeedForward ffn) {}
 
     private final Config c;
     private final Embedding tokenEmbedding;
@@ -256,12 +284,7 @@ public final class Llama implements PagedCausalLM {
                     new Linear(g.matrix(p + "attn_output.weight", c.dim(), qDim), null),
                     qNorm == null ? null : new RmsNorm(qNorm, c.eps()), kNorm == null ? null : new RmsNorm(kNorm, c.eps()),
                     rope, c.heads(), c.kvHeads(), c.headDim(), c.slidingWindow());
-            MoeWeights.Lookup moe = new MoeWeights.Lookup(g.file(), g::has, g::tensor);
-            // Mixtral (llama), qwen2moe, qwen3moe: a router and experts in place of the dense FFN.
-            FeedForward ffn = MoeWeights.present(moe, p) && g.file() instanceof GgufFile gguf
-                    ? MoeWeights.bind(moe, p, c.dim(), (int) gguf.integer(c.arch() + ".expert_feed_forward_length", c.ffn()),
-                            (int) gguf.integer(c.arch() + ".expert_shared_feed_forward_length", 0), MoeWeights.llamaFamilyPolicy(gguf, c.arch()))
-                    : new SwiGluFeedForward(new Linear(g.matrix(p + "ffn_gate.weight", c.ffn(), c.dim()), null),
+            SwiGluFeedForward ffn = new SwiGluFeedForward(new Linear(g.matrix(p + "ffn_gate.weight", c.ffn(), c.dim()), null),
                     new Linear(g.matrix(p + "ffn_up.weight", c.ffn(), c.dim()), null),
                     new Linear(g.matrix(p + "ffn_down.weight", c.dim(), c.ffn()), null));
             layers[l] = new Block(new RmsNorm(g.vector(p + "attn_norm.weight", c.dim()), c.eps()), attn,
@@ -403,13 +426,227 @@ public final class Llama implements PagedCausalLM {
         output.forward(last, m, logits);
     }
 
-    /** Which weight dtype the model runs on (of its largest tensor). */
-    /** The feed-forward of block {@code layer}: SwiGLU, or a mixture of experts (Mixtral, Qwen-MoE). */
-    public FeedForward feedForward(int layer) { return layers[layer].ffn(); }
+    // ---- training (TrainableLM): the same blocks, re-run on an autograd tape ------------
 
-    public DType weightType() {
-        if (layers.length == 0) return output.weight().dtype();
-        FeedForward f = layers[0].ffn();
-        return (f instanceof dev.jllm.nn.MoeFeedForward m ? m.expert(0) : (SwiGluFeedForward) f).gate().weight().dtype();
+    /** The trainable weights over the layers' own arrays, built on first use (see {@link #parameters()}). */
+    private List<Parameter> parameters;
+
+    /** {@link #init(Config, long, boolean)} with a separate output projection. */
+    public static Llama init(Config c, long seed) { return init(c, seed, false); }
+
+    /**
+     * A freshly initialized model with heap F32 weights under GGUF names: every matrix and the
+     * embedding drawn from N(0, 0.02), the two projections that write into the residual stream
+     * ({@code attn_output}, {@code ffn_down}) scaled by {@code 1/sqrt(2 * layers)} as GPT-2 does,
+     * norm weights 1. With {@code tiedEmbeddings} the output projection is the embedding table.
+     * The inference path reads the same arrays the optimizer updates.
+     */
+    public static Llama init(Config c, long seed, boolean tiedEmbeddings) {
+        if (c.dim() <= 0 || c.layers() <= 0 || c.ffn() <= 0 || c.vocab() <= 0 || c.headDim() <= 0
+                || c.kvHeads() <= 0 || c.heads() % c.kvHeads() != 0) {
+            throw new IllegalArgumentException("cannot initialize a model with " + c);
+        }
+        if (c.rope().rotaryDims() > c.headDim()) {
+            throw new IllegalArgumentException("RoPE rotates " + c.rope().rotaryDims() + " dimensions, heads have " + c.headDim());
+        }
+        java.util.Random random = new java.util.Random(seed);
+        float std = 0.02f, residualStd = (float) (0.02 / Math.sqrt(2.0 * c.layers()));
+        int qDim = c.heads() * c.headDim(), kvDim = c.kvHeads() * c.headDim();
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        w.put("token_embd.weight", normal(random, std, c.vocab(), c.dim()));
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "blk." + l + ".";
+            w.put(p + "attn_norm.weight", ones(c.dim()));
+            w.put(p + "attn_q.weight", normal(random, std, qDim, c.dim()));
+            w.put(p + "attn_k.weight", normal(random, std, kvDim, c.dim()));
+            w.put(p + "attn_v.weight", normal(random, std, kvDim, c.dim()));
+            w.put(p + "attn_output.weight", normal(random, residualStd, c.dim(), qDim));
+            w.put(p + "ffn_norm.weight", ones(c.dim()));
+            w.put(p + "ffn_gate.weight", normal(random, std, c.ffn(), c.dim()));
+            w.put(p + "ffn_up.weight", normal(random, std, c.ffn(), c.dim()));
+            w.put(p + "ffn_down.weight", normal(random, residualStd, c.dim(), c.ffn()));
+        }
+        w.put("output_norm.weight", ones(c.dim()));
+        if (!tiedEmbeddings) w.put("output.weight", normal(random, std, c.vocab(), c.dim()));
+        return bind(new Source(new InitialWeights(w), name -> name), c);
     }
+
+    private static Tensor normal(java.util.Random random, float std, int rows, int cols) {
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian() * std;
+        return Tensor.of(x, rows, cols);
+    }
+
+    private static Tensor ones(int n) {
+        float[] x = new float[n];
+        java.util.Arrays.fill(x, 1f);
+        return Tensor.of(x, n);
+    }
+
+    /** Freshly made weights seen as a weight file, so {@link #init} binds them exactly as a loaded file. */
+    private record InitialWeights(Map<String, Tensor> tensors) implements WeightFile {
+        @Override public String format() { return "memory"; }
+        @Override public java.nio.file.Path path() { return java.nio.file.Path.of("initialized-in-memory"); }
+        @Override public Map<String, Object> metadata() { return Map.of(); }
+        @Override public void close() {}
+
+        @Override
+        public List<dev.jllm.formats.TensorEntry> entries() {
+            List<dev.jllm.formats.TensorEntry> out = new ArrayList<>();
+            for (var e : tensors.entrySet()) {
+                out.add(new dev.jllm.formats.TensorEntry(e.getKey(), "F32", e.getValue().shape(), 4 * e.getValue().numel(), null, 0));
+            }
+            return out;
+        }
+
+        @Override
+        public Tensor tensor(String name) {
+            Tensor t = tensors.get(name);
+            if (t == null) throw new IllegalArgumentException("no tensor " + name);
+            return t;
+        }
+    }
+
+    /**
+     * Every weight in GGUF order (embedding; per block attn_norm, attn_q/k/v (+ biases, q/k
+     * norms when present), attn_output, ffn_norm, ffn_gate/up/down; output_norm; output unless
+     * tied), sharing the arrays the layers read. Weight decay applies to the 2-D matrices other
+     * than the embedding. Needs heap F32 weights ({@link #init}); a memory-mapped file cannot be
+     * trained in place.
+     */
+    @Override
+    public synchronized List<Parameter> parameters() {
+        if (parameters != null) return parameters;
+        List<Parameter> ps = new ArrayList<>();
+        matrix(ps, "token_embd.weight", tokenEmbedding.table(), false);
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "blk." + l + ".";
+            Block b = layers[l];
+            CausalSelfAttention a = b.attn();
+            vector(ps, p + "attn_norm.weight", b.attnNorm().weight());
+            Linear[] proj = {a.q(), a.k(), a.v()};
+            String[] names = {"attn_q", "attn_k", "attn_v"};
+            for (int i = 0; i < 3; i++) {
+                matrix(ps, p + names[i] + ".weight", proj[i].weight(), true);
+                if (proj[i].bias() != null) vector(ps, p + names[i] + ".bias", proj[i].bias());
+            }
+            if (a.qNorm() != null) vector(ps, p + "attn_q_norm.weight", a.qNorm().weight());
+            if (a.kNorm() != null) vector(ps, p + "attn_k_norm.weight", a.kNorm().weight());
+            matrix(ps, p + "attn_output.weight", a.o().weight(), true);
+            vector(ps, p + "ffn_norm.weight", b.ffnNorm().weight());
+            SwiGluFeedForward f = swiGlu(l);
+            matrix(ps, p + "ffn_gate.weight", f.gate().weight(), true);
+            matrix(ps, p + "ffn_up.weight", f.up().weight(), true);
+            matrix(ps, p + "ffn_down.weight", f.down().weight(), true);
+        }
+        vector(ps, "output_norm.weight", outputNorm.weight());
+        if (!tiedOutput()) matrix(ps, "output.weight", output.weight(), true);
+        parameters = List.copyOf(ps);
+        return parameters;
+    }
+
+    private static void matrix(List<Parameter> ps, String name, Tensor t, boolean decay) {
+        if (t.dtype() != DType.F32 || !t.isHeap() || !t.isContiguous() || t.offset() != 0) {
+            throw new IllegalStateException("training needs heap F32 weights (Llama.init, or a checkpoint copied into them), but "
+                    + name + " is " + t.dtype() + (t.isHeap() ? "" : " in mapped memory"));
+        }
+        ps.add(Parameter.of(name, t, decay));
+    }
+
+    private static void vector(List<Parameter> ps, String name, float[] values) {
+        ps.add(Parameter.of(name, Tensor.of(values, values.length), false));
+    }
+
+    private boolean tiedOutput() { return output.weight() == tokenEmbedding.table(); }
+
+    private SwiGluFeedForward swiGlu(int layer) {
+        if (!(layers[layer].ffn() instanceof SwiGluFeedForward f)) {
+            throw new IllegalStateException("training runs dense SwiGLU blocks; layer " + layer + " has " + layers[layer].ffn());
+        }
+        return f;
+    }
+
+    @Override
+    public StepLoss step(int[] inputs, int[] targets, int[] docIds, int batch, int seqLen, float gradScale) {
+        if (!(gradScale >= 0) || Float.isInfinite(gradScale)) {
+            throw new IllegalArgumentException("gradScale must be finite and >= 0, got " + gradScale);
+        }
+        checkBatch(inputs, docIds, batch, seqLen);
+        if (targets.length != inputs.length) {
+            throw new IllegalArgumentException("targets has " + targets.length + " ids, inputs " + inputs.length);
+        }
+        Tape tape = new Tape().recording(gradScale > 0);
+        Map<String, Var> w = weightVars();
+        Var hidden = trainingHidden(tape, w, inputs, docIds, batch, seqLen);
+        CrossEntropy.Result r = CrossEntropy.linear(tape, hidden, w.get(tiedOutput() ? "token_embd.weight" : "output.weight"), targets);
+        if (gradScale > 0) tape.backward(r.loss(), gradScale);
+        return new StepLoss(r.crossEntropy(), r.tokens());
+    }
+
+    /**
+     * The logits [batch * seqLen, vocab] of the training forward (whole rows at once, no cache;
+     * with document ids, each document attends only to itself). For evaluation and for checking
+     * the training path against {@link #forward}.
+     */
+    public float[] trainingLogits(int[] inputs, int[] docIds, int batch, int seqLen) {
+        checkBatch(inputs, docIds, batch, seqLen);
+        Tape tape = new Tape().recording(false);
+        Map<String, Var> w = weightVars();
+        Var hidden = trainingHidden(tape, w, inputs, docIds, batch, seqLen);
+        return LinearOps.linear(tape, hidden, w.get(tiedOutput() ? "token_embd.weight" : "output.weight"), null).data();
+    }
+
+    private void checkBatch(int[] inputs, int[] docIds, int batch, int seqLen) {
+        if (batch <= 0 || seqLen <= 0) throw new IllegalArgumentException("batch and seqLen must be positive, got " + batch + " x " + seqLen);
+        if (inputs.length != batch * seqLen) {
+            throw new IllegalArgumentException("inputs has " + inputs.length + " ids, expected batch*seqLen = " + batch * seqLen);
+        }
+        if (docIds != null && docIds.length != inputs.length) {
+            throw new IllegalArgumentException("docIds has " + docIds.length + " ids, expected " + inputs.length);
+        }
+    }
+
+    /** Each parameter as a tape leaf sharing its value and gradient arrays, by name. */
+    private Map<String, Var> weightVars() {
+        Map<String, Var> w = new HashMap<>();
+        for (Parameter p : parameters()) w.put(p.name(), Var.of(p));
+        return w;
+    }
+
+    /** Embedding, the blocks, the final norm: [batch * seqLen, dim], the same math as {@link #forward}. */
+    private Var trainingHidden(Tape t, Map<String, Var> w, int[] inputs, int[] docIds, int batch, int seqLen) {
+        int n = batch * seqLen, hd = c.headDim(), heads = c.heads(), kvHeads = c.kvHeads();
+        int[] positions = new int[n];
+        for (int i = 0; i < n; i++) positions[i] = i % seqLen; // RoPE scores depend on i - j only, so packing needs no reset
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        Var x = EmbeddingOp.lookup(t, w.get("token_embd.weight"), inputs);
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "blk." + l + ".";
+            Block b = layers[l];
+            CausalSelfAttention a = b.attn();
+            Var h = NormOps.rmsNorm(t, x, w.get(p + "attn_norm.weight"), b.attnNorm().eps());
+            Var q = LinearOps.linear(t, h, w.get(p + "attn_q.weight"), w.get(p + "attn_q.bias"));
+            Var k = LinearOps.linear(t, h, w.get(p + "attn_k.weight"), w.get(p + "attn_k.bias"));
+            Var v = LinearOps.linear(t, h, w.get(p + "attn_v.weight"), w.get(p + "attn_v.bias"));
+            if (a.qNorm() != null) {
+                q = NormOps.rmsNorm(t, q.reshaped(n * heads, hd), w.get(p + "attn_q_norm.weight"), a.qNorm().eps()).reshaped(n, heads * hd);
+            }
+            if (a.kNorm() != null) {
+                k = NormOps.rmsNorm(t, k.reshaped(n * kvHeads, hd), w.get(p + "attn_k_norm.weight"), a.kNorm().eps()).reshaped(n, kvHeads * hd);
+            }
+            q = RopeOp.rope(t, q, positions, heads, hd, a.rope().frequencies(), a.rope().pairing());
+            k = RopeOp.rope(t, k, positions, kvHeads, hd, a.rope().frequencies(), a.rope().pairing());
+            Var att = AttentionOp.attention(t, q.reshaped(batch, seqLen, heads, hd), k.reshaped(batch, seqLen, kvHeads, hd),
+                    v.reshaped(batch, seqLen, kvHeads, hd), docIds, a.window(), scale);
+            x = ArithmeticOps.add(t, x, LinearOps.linear(t, att.reshaped(n, heads * hd), w.get(p + "attn_output.weight"), null));
+            h = NormOps.rmsNorm(t, x, w.get(p + "ffn_norm.weight"), b.ffnNorm().eps());
+            Var gate = LinearOps.linear(t, h, w.get(p + "ffn_gate.weight"), null);
+            Var up = LinearOps.linear(t, h, w.get(p + "ffn_up.weight"), null);
+            x = ArithmeticOps.add(t, x, LinearOps.linear(t, ActivationOps.swiglu(t, gate, up), w.get(p + "ffn_down.weight"), null));
+        }
+        return NormOps.rmsNorm(t, x, w.get("output_norm.weight"), outputNorm.eps());
+    }
+
+    /** Which weight dtype the model runs on (of its largest tensor). */
+    public DType weightType() { return layers.length > 0 ? layers[0].ffn().gate().weight().dtype() : output.weight().dtype(); }
 }

@@ -40,6 +40,17 @@ public final class CausalSelfAttention {
     public int headDim() { return headDim; }
     public int window() { return window; }
 
+    // The parts, for the training forward that re-runs them on the autograd tape.
+    public Linear q() { return q; }
+    public Linear k() { return k; }
+    public Linear v() { return v; }
+    public Linear o() { return o; }
+    /** Per-head q norm (Qwen3) or null. */
+    public RmsNorm qNorm() { return qNorm; }
+    /** Per-head k norm (Qwen3) or null. */
+    public RmsNorm kNorm() { return kNorm; }
+    public RotaryEmbedding rope() { return rope; }
+
     /**
      * Attends {@code n} tokens at positions {@code pos0..pos0+n) over the cache: writes their
      * K/V rows at {@code pos0} into {@code keys}/{@code values}, then {@code y[n, dim] = o(attention)}.
