@@ -6,6 +6,7 @@ import dev.jllm.formats.hf.HfConfig;
 import dev.jllm.formats.hf.RopeScaling;
 import dev.jllm.nn.CausalSelfAttention;
 import dev.jllm.nn.Embedding;
+import dev.jllm.nn.FeedForward;
 import dev.jllm.nn.Linear;
 import dev.jllm.nn.RmsNorm;
 import dev.jllm.nn.RotaryEmbedding;
@@ -51,7 +52,7 @@ public final class Llama implements PagedCausalLM, TrainableLM {
     public record Config(String arch, int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab,
                          int context, float eps, RopeFrequencies rope, Rope.Pairing pairing, int slidingWindow) {
         /** Architectures this class runs. */
-        public static final java.util.List<String> SUPPORTED = java.util.List.of("llama", "qwen2", "qwen3");
+        public static final java.util.List<String> SUPPORTED = java.util.List.of("llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe");
 
         /**
          * A fresh "llama" configuration, e.g. for {@link Llama#init}: RoPE theta 10000 on whole
@@ -90,7 +91,7 @@ public final class Llama implements PagedCausalLM, TrainableLM {
                 rope = RopeFrequencies.of(inv, 1f);
             }
             return new Config(a, dim, (int) g.integer(a + ".block_count"), heads, kvHeads, headDim,
-                    (int) g.integer(a + ".feed_forward_length"), vocab, (int) g.integer(a + ".context_length", 2048),
+                    (int) g.integer(a + ".feed_forward_length", g.integer(a + ".expert_feed_forward_length", 0)), vocab, (int) g.integer(a + ".context_length", 2048),
                     (float) g.number(a + ".attention.layer_norm_rms_epsilon", 1e-5), rope,
                     a.equals("llama") ? Rope.Pairing.ADJACENT : Rope.Pairing.HALF,
                     (int) g.integer(a + ".attention.sliding_window", 0));
@@ -169,7 +170,7 @@ public final class Llama implements PagedCausalLM, TrainableLM {
     }
 
     /** One pre-norm transformer block. */
-    private record Block(RmsNorm attnNorm, CausalSelfAttention attn, RmsNorm ffnNorm, SwiGluFeedForward ffn) {}
+    private record Block(RmsNorm attnNorm, CausalSelfAttention attn, RmsNorm ffnNorm, FeedForward ffn) {}
 
     private final Config c;
     private final Embedding tokenEmbedding;
@@ -284,7 +285,12 @@ public final class Llama implements PagedCausalLM, TrainableLM {
                     new Linear(g.matrix(p + "attn_output.weight", c.dim(), qDim), null),
                     qNorm == null ? null : new RmsNorm(qNorm, c.eps()), kNorm == null ? null : new RmsNorm(kNorm, c.eps()),
                     rope, c.heads(), c.kvHeads(), c.headDim(), c.slidingWindow());
-            SwiGluFeedForward ffn = new SwiGluFeedForward(new Linear(g.matrix(p + "ffn_gate.weight", c.ffn(), c.dim()), null),
+            MoeWeights.Lookup moe = new MoeWeights.Lookup(g.file(), g::has, g::tensor);
+            // Mixtral (llama), qwen2moe, qwen3moe: a router and experts in place of the dense FFN.
+            FeedForward ffn = MoeWeights.present(moe, p) && g.file() instanceof GgufFile gguf
+                    ? MoeWeights.bind(moe, p, c.dim(), (int) gguf.integer(c.arch() + ".expert_feed_forward_length", c.ffn()),
+                            (int) gguf.integer(c.arch() + ".expert_shared_feed_forward_length", 0), MoeWeights.llamaFamilyPolicy(gguf, c.arch()))
+                    : new SwiGluFeedForward(new Linear(g.matrix(p + "ffn_gate.weight", c.ffn(), c.dim()), null),
                     new Linear(g.matrix(p + "ffn_up.weight", c.ffn(), c.dim()), null),
                     new Linear(g.matrix(p + "ffn_down.weight", c.dim(), c.ffn()), null));
             layers[l] = new Block(new RmsNorm(g.vector(p + "attn_norm.weight", c.dim()), c.eps()), attn,
@@ -648,5 +654,12 @@ public final class Llama implements PagedCausalLM, TrainableLM {
     }
 
     /** Which weight dtype the model runs on (of its largest tensor). */
-    public DType weightType() { return layers.length > 0 ? layers[0].ffn().gate().weight().dtype() : output.weight().dtype(); }
+    /** The feed-forward of block {@code layer}: SwiGLU, or a mixture of experts (Mixtral, Qwen-MoE). */
+    public FeedForward feedForward(int layer) { return layers[layer].ffn(); }
+
+    public DType weightType() {
+        if (layers.length == 0) return output.weight().dtype();
+        FeedForward f = layers[0].ffn();
+        return (f instanceof dev.jllm.nn.MoeFeedForward m ? m.expert(0) : (SwiGluFeedForward) f).gate().weight().dtype();
+    }
 }
