@@ -16,8 +16,14 @@ import java.util.List;
 public final class ModelLoader {
     private ModelLoader() {}
 
+    /** GGUF {@code general.architecture} values that load, and the class that runs each. */
+    public static final List<String> SUPPORTED_GGUF = List.of("llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "gpt2");
+
+    /** HF {@code model_type} values that load. */
+    public static final List<String> SUPPORTED_HF = List.of("llama", "mistral", "qwen2", "qwen3", "gpt2");
+
     /** GGUF {@code general.architecture} values and HF {@code model_type} values that load. */
-    public static final List<String> SUPPORTED = List.of("llama", "mistral", "qwen2", "qwen3");
+    public static final List<String> SUPPORTED = List.of("llama", "mistral", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "gpt2");
 
     /** A model bound to its mapped weights: the weights live until {@link #close()}. */
     public record Loaded(WeightFile file, CausalLM model) implements AutoCloseable {
@@ -35,12 +41,26 @@ public final class ModelLoader {
     }
 
     private static CausalLM bind(Path path, WeightFile w) throws IOException {
-        if (w instanceof GgufFile g) return Llama.fromGguf(g);
+        if (w instanceof GgufFile g) {
+            String arch = g.string("general.architecture", "");
+            return switch (arch) {
+                case "llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe" -> Llama.fromGguf(g); // Mixtral is llama + experts
+                case "gpt2" -> Gpt2.fromGguf(g);
+                default -> throw new IllegalArgumentException(path + ": architecture '" + arch + "' is not supported (supported: "
+                        + String.join(", ", SUPPORTED_GGUF) + ")");
+            };
+        }
         if (!w.format().equals("safetensors")) {
             throw new IllegalArgumentException(path + ": a " + w.format() + " file is not a causal LM (expected .gguf or an HF directory)");
         }
         HfConfig cfg = ModelFiles.configFor(path);
         if (cfg == null) throw new IllegalArgumentException(path + ": no config.json beside the safetensors weights");
-        return Llama.fromHf(w, cfg);
+        String type = cfg.modelType() == null ? "" : cfg.modelType();
+        return switch (type) {
+            case "llama", "mistral", "qwen2", "qwen3" -> Llama.fromHf(w, cfg);
+            case "gpt2" -> Gpt2.fromHf(w, cfg);
+            default -> throw new IllegalArgumentException(path + ": config.json model_type '" + type + "' is not supported (supported: "
+                    + String.join(", ", SUPPORTED_HF) + ")");
+        };
     }
 }
