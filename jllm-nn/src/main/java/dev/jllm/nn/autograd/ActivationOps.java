@@ -12,7 +12,7 @@ import static dev.jllm.nn.autograd.GradMath.F;
 /**
  * Pointwise activations, the SwiGLU gate and softmax, with their derivatives. Forward passes
  * are the inference kernels ({@link Activations}, {@link Softmax}); the backward passes
- * recompute what they need from the inputs (sigmoid, erfc) instead of storing it.
+ * recompute what they need from the inputs (sigmoid; GELU's Φ from its output) instead of storing it.
  *
  * <ul>
  *   <li>silu'(x) = s·(1 + x·(1 − s)), s = sigmoid(x)
@@ -27,7 +27,6 @@ public final class ActivationOps {
 
     private static final int GRAIN = 16 * 1024;
     private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
-    private static final float SQRT1_2 = (float) Math.sqrt(0.5);
     private static final float TANH_C1 = (float) (2 * Math.sqrt(2 / Math.PI));
     private static final float TANH_C3 = (float) (2 * Math.sqrt(2 / Math.PI) * 0.044715);
 
@@ -88,7 +87,10 @@ public final class ActivationOps {
         }, gate, up);
     }
 
-    /** Exact GELU {@code x/2 · erfc(−x/√2)} (PyTorch {@code approximate='none'}). */
+    /**
+     * Exact GELU {@code x/2 · erfc(−x/√2)} (PyTorch {@code approximate='none'}). The backward
+     * pass reads Φ(x) back from the output ({@code Φ = y/x}, 1/2 at 0), so it needs no erf.
+     */
     public static Var gelu(Tape t, Var x) {
         float[] xd = x.data();
         float[] y = new float[xd.length];
@@ -98,9 +100,18 @@ public final class ActivationOps {
             if (!out.hasGrad()) return;
             float[] dy = out.grad(), dx = x.grad();
             Parallel.forRange(xd.length, GRAIN, (s, e) -> {
-                for (int i = s; i < e; i++) {
+                int i = s;
+                if (!Simd.SCALAR) {
+                    for (int bound = s + F.loopBound(e - s); i < bound; i += F.length()) {
+                        FloatVector v = FloatVector.fromArray(F, xd, i);
+                        FloatVector cdf = FloatVector.fromArray(F, y, i).div(v).blend(0.5f, v.eq(0f));
+                        FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+                        FloatVector.fromArray(F, dy, i).fma(v.fma(pdf, cdf), FloatVector.fromArray(F, dx, i)).intoArray(dx, i);
+                    }
+                }
+                for (; i < e; i++) {
                     float v = xd[i];
-                    float cdf = 0.5f * Activations.erfc(-v * SQRT1_2);
+                    float cdf = v == 0f ? 0.5f : y[i] / v;
                     float pdf = INV_SQRT_2PI * (float) Math.exp(-0.5f * v * v);
                     dx[i] += dy[i] * (cdf + v * pdf);
                 }

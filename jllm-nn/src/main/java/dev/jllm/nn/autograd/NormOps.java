@@ -67,34 +67,83 @@ public final class NormOps {
             Parallel.forRange(rows, GradMath.rowGrain(d), (s, e) -> {
                 for (int r = s; r < e; r++) {
                     int o = r * d;
-                    double sum = 0, sq = 0;
-                    for (int j = 0; j < d; j++) sum += xd[o + j];
-                    float mu = (float) (sum / d);
-                    for (int j = 0; j < d; j++) {
-                        double v = xd[o + j] - mu;
-                        sq += v * v;
-                    }
-                    float rs = (float) (1.0 / Math.sqrt(sq / d + eps));
+                    float mu = (float) (sumOf(xd, o, d) / d);
+                    float rs = (float) (1.0 / Math.sqrt(centeredSquares(xd, o, d, mu) / d + eps));
                     mean[r] = mu;
                     rstd[r] = rs;
-                    if (dx == null) continue;
-                    double gSum = 0, gxSum = 0; // sums of g and g·x̂
-                    for (int j = 0; j < d; j++) {
-                        double g = wd == null ? dy[o + j] : (double) dy[o + j] * wd[j];
-                        gSum += g;
-                        gxSum += g * ((xd[o + j] - mu) * rs);
-                    }
-                    float mg = (float) (gSum / d), mgx = (float) (gxSum / d);
-                    for (int j = 0; j < d; j++) {
-                        float g = wd == null ? dy[o + j] : dy[o + j] * wd[j];
-                        float xh = (xd[o + j] - mu) * rs;
-                        dx[o + j] += rs * (g - mg - xh * mgx);
-                    }
+                    if (dx != null) layerInputGrad(dy, wd, xd, o, mu, rs, dx, d);
                 }
             });
             if (weight != null && weight.requiresGrad()) GradMath.addColumnProducts(dy, xd, mean, rstd, rows, d, weight.grad());
             if (bias != null && bias.requiresGrad()) GradMath.addColumnSums(dy, rows, d, bias.grad());
         }, x, weight, bias);
+    }
+
+    private static double sumOf(float[] x, int o, int d) {
+        int i = 0;
+        double total = 0;
+        if (!Simd.SCALAR) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(d); i < bound; i += F.length()) acc = acc.add(FloatVector.fromArray(F, x, o + i));
+            total = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < d; i++) total += x[o + i];
+        return total;
+    }
+
+    private static double centeredSquares(float[] x, int o, int d, float mu) {
+        int i = 0;
+        double total = 0;
+        if (!Simd.SCALAR) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(d); i < bound; i += F.length()) {
+                FloatVector v = FloatVector.fromArray(F, x, o + i).sub(mu);
+                acc = v.fma(v, acc);
+            }
+            total = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < d; i++) {
+            double v = x[o + i] - mu;
+            total += v * v;
+        }
+        return total;
+    }
+
+    /** LayerNorm input gradient of one row: {@code dx += rs·(g − mean(g) − x̂·mean(g·x̂))}, g = dy·w. */
+    private static void layerInputGrad(float[] dy, float[] w, float[] x, int o, float mu, float rs, float[] dx, int d) {
+        int i = 0;
+        double gSum = 0, gxSum = 0; // Σ g and Σ g·(x − mu)
+        if (!Simd.SCALAR) {
+            FloatVector accG = FloatVector.zero(F), accGx = FloatVector.zero(F);
+            for (int bound = F.loopBound(d); i < bound; i += F.length()) {
+                FloatVector g = FloatVector.fromArray(F, dy, o + i);
+                if (w != null) g = g.mul(FloatVector.fromArray(F, w, i));
+                accG = accG.add(g);
+                accGx = g.fma(FloatVector.fromArray(F, x, o + i).sub(mu), accGx);
+            }
+            gSum = accG.reduceLanes(VectorOperators.ADD);
+            gxSum = accGx.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < d; i++) {
+            double g = w == null ? dy[o + i] : (double) dy[o + i] * w[i];
+            gSum += g;
+            gxSum += g * (x[o + i] - mu);
+        }
+        float mg = (float) (gSum / d), mgx = (float) (gxSum * rs / d); // mean(g·x̂) = rs·Σ g(x − mu)/d
+        float c = rs * mgx; // x̂·mean(g·x̂) = (x − mu)·rs·mgx
+        i = 0;
+        if (!Simd.SCALAR) {
+            for (int bound = F.loopBound(d); i < bound; i += F.length()) {
+                FloatVector g = FloatVector.fromArray(F, dy, o + i);
+                if (w != null) g = g.mul(FloatVector.fromArray(F, w, i));
+                g.sub(mg).sub(FloatVector.fromArray(F, x, o + i).sub(mu).mul(c)).mul(rs)
+                        .add(FloatVector.fromArray(F, dx, o + i)).intoArray(dx, o + i);
+            }
+        }
+        for (; i < d; i++) {
+            float g = w == null ? dy[o + i] : dy[o + i] * w[i];
+            dx[o + i] += rs * (g - mg - (x[o + i] - mu) * c);
+        }
     }
 
     /** {@code sum dy·w·x} over a row (w null = 1), in vector lanes. */
