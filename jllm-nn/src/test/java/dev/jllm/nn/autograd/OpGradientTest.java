@@ -288,6 +288,29 @@ class OpGradientTest {
     }
 
     @Test
+    void aResidualBlockWhoseInputFeedsTwoBranchesAccumulatesBothGradients() {
+        // out = CE((x + W2·swiglu(W1g·rms(x), W1u·rms(x))) · Wo) — x and rms(x) are each used twice
+        int n = 4, d = 6, f = 5, vocab = 7;
+        int[] targets = {3, -100, 6, 0};
+        check("residual block", (t, v) -> {
+            Var h = NormOps.rmsNorm(t, v[0], v[1], 1e-5f);
+            Var y = ActivationOps.swiglu(t, LinearOps.linear(t, h, v[2], null), LinearOps.linear(t, h, v[3], null));
+            Var x2 = ArithmeticOps.add(t, v[0], LinearOps.linear(t, y, v[4], null));
+            return CrossEntropy.linear(t, x2, v[5], targets).loss();
+        }, r -> {
+            double[] h = rmsNormRef(r[0], r[1], d, 1e-5);
+            double[] g = linearRef(h, r[2], null, n, d, f), u = linearRef(h, r[3], null, n, d, f);
+            double[] y = new double[n * f];
+            for (int i = 0; i < y.length; i++) y[i] = g[i] * sigmoid(g[i]) * u[i];
+            double[] down = linearRef(y, r[4], null, n, f, d);
+            double[] x2 = new double[n * d];
+            for (int i = 0; i < x2.length; i++) x2[i] = r[0][i] + down[i];
+            return new double[] {crossEntropyRef(linearRef(x2, r[5], null, n, d, vocab), targets, vocab, 0, -100)};
+        }, TOL, in(random(rnd, n * d, 1.5), n, d), in(random(rnd, d, 1.5), d), in(random(rnd, f * d, 1), f, d),
+                in(random(rnd, f * d, 1), f, d), in(random(rnd, d * f, 1), d, f), in(random(rnd, vocab * d, 1), vocab, d));
+    }
+
+    @Test
     void crossEntropyOnLogits() {
         int n = 5, vocab = 17;
         int[] targets = {16, 3, -100, 0, 9};
