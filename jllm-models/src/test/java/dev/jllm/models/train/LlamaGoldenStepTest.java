@@ -5,6 +5,7 @@ import dev.jllm.models.Llama;
 import dev.jllm.nn.Parameter;
 import dev.jllm.nn.TrainableLM;
 import dev.jllm.nn.optim.AdamW;
+import dev.jllm.nn.optim.Muon;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -102,5 +103,18 @@ class LlamaGoldenStepTest {
         AdamW opt = new AdamW(model.parameters(), new AdamW.Config(0.9, 0.95, 1e-8, 0.1));
         opt.step(1e-3);
         assertMatches(model.parameters(), "llama_step_adamw.safetensors", false, 1e-5, false);
+    }
+
+    /**
+     * Muon lr 0.02 (momentum 0.95 Nesterov, 5 float32 Newton-Schulz steps, weight decay 0.1) on
+     * the blocks' matrices; the embedding, head and norms go to AdamW at lr 1e-3 (ratio 0.05).
+     */
+    @Test
+    void oneMuonStepMatchesTheReferenceMuonWithAdamWForTheRest() throws IOException {
+        Llama model = modelAfterBackward();
+        Muon opt = new Muon(model.parameters(), new Muon.Config(0.95, true, 5, 0.1, 0.05, new AdamW.Config(0.9, 0.95, 1e-8, 0.1)));
+        assertThat(opt.matrices()).extracting(Parameter::name).allMatch(n -> n.startsWith("blk.")).hasSize(14);
+        opt.step(0.02);
+        assertMatches(model.parameters(), "llama_step_muon.safetensors", false, 1e-5, false);
     }
 }
