@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 ConvertCommand.class,
                 IndexCommand.class,
                 SearchCommand.class,
+                ServeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

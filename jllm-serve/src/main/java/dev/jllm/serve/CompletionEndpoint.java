@@ -46,7 +46,7 @@ final class CompletionEndpoint {
         // best_of ranks by log-probability, so the engine must report it even if the client did not ask.
         GenerationOptions engineOpts = ranking && !o.logprobs()
                 ? new GenerationOptions(o.n(), o.maxTokens(), o.temperature(), o.topP(), o.topK(), o.minP(), o.repetitionPenalty(),
-                        o.presencePenalty(), o.frequencyPenalty(), o.seed(), o.stops(), true, 0, o.stream(), o.includeUsage())
+                        o.presencePenalty(), o.frequencyPenalty(), o.seed(), o.stops(), true, 0, o.stream(), o.includeUsage(), o.ignoreEos())
                 : o;
         for (int p = 0; p < r.prompts().size(); p++) {
             CompletionRequest.Prompt pr = r.prompts().get(p);

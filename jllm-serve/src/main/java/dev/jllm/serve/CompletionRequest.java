@@ -45,7 +45,7 @@ record CompletionRequest(String model, List<Prompt> prompts, GenerationOptions o
             // OpenAI's legacy endpoint defaults to 16 tokens.
             opts = new GenerationOptions(opts.n(), 16, opts.temperature(), opts.topP(), opts.topK(), opts.minP(),
                     opts.repetitionPenalty(), opts.presencePenalty(), opts.frequencyPenalty(), opts.seed(), opts.stops(),
-                    opts.logprobs(), opts.topLogprobs(), opts.stream(), opts.includeUsage());
+                    opts.logprobs(), opts.topLogprobs(), opts.stream(), opts.includeUsage(), opts.ignoreEos());
         }
         boolean echo = JsonFields.bool(body, null, "echo", false);
         String suffix = JsonFields.optString(body, null, "suffix");

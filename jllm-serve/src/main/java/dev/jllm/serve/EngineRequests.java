@@ -24,7 +24,8 @@ final class EngineRequests {
         for (int i = 0; i < count; i++) {
             SamplingParams sp = new SamplingParams(o.temperature(), o.topK(), o.topP(), o.minP(), o.repetitionPenalty(),
                     o.frequencyPenalty(), o.presencePenalty(), seed + i);
-            GenerationRequest r = GenerationRequest.of(promptIds, sp, maxTokens).withStops(o.stops()).withStopIds(endIds);
+            GenerationRequest r = GenerationRequest.of(promptIds, sp, maxTokens).withStops(o.stops())
+                    .withStopIds(o.ignoreEos() ? new int[0] : endIds);
             if (masks != null) r = r.withMask(masks.apply(i));
             if (o.logprobs()) r = r.withLogprobs(o.topLogprobs());
             out.add(r);

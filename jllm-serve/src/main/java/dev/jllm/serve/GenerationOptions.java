@@ -12,10 +12,12 @@ import java.util.List;
  * @param maxTokens    null when the client gave none: the server fills the rest of the context, up to its --max-tokens
  * @param seed         null: a fresh seed per request
  * @param topLogprobs  alternatives per position (0 with logprobs on = only the chosen token)
+ * @param ignoreEos    extension (as vLLM): keep generating past end-of-sequence ids, for benchmarks
  */
 record GenerationOptions(int n, Integer maxTokens, float temperature, float topP, int topK, float minP,
                          float repetitionPenalty, float presencePenalty, float frequencyPenalty, Long seed,
-                         List<String> stops, boolean logprobs, int topLogprobs, boolean stream, boolean includeUsage) {
+                         List<String> stops, boolean logprobs, int topLogprobs, boolean stream, boolean includeUsage,
+                         boolean ignoreEos) {
 
     static final int MAX_N = 16;
     static final int MAX_STOPS = 4;
@@ -64,10 +66,11 @@ record GenerationOptions(int n, Integer maxTokens, float temperature, float topP
             if (!stream) throw ApiException.invalid("stream_options", "'stream_options' is only allowed when 'stream' is true");
             includeUsage = JsonFields.bool(so, "stream_options", "include_usage", false);
         }
+        boolean ignoreEos = JsonFields.bool(body, null, "ignore_eos", false);
         return new GenerationOptions(n == null ? 1 : n, maxTokens,
                 temperature == null ? 1f : temperature.floatValue(), topP == null ? 1f : topP.floatValue(),
                 topK == null || topK < 0 ? 0 : topK, minP == null ? 0f : minP.floatValue(),
                 rep == null ? 1f : rep.floatValue(), presence == null ? 0f : presence.floatValue(),
-                frequency == null ? 0f : frequency.floatValue(), seed, stops, logprobs, top, stream, includeUsage);
+                frequency == null ? 0f : frequency.floatValue(), seed, stops, logprobs, top, stream, includeUsage, ignoreEos);
     }
 }

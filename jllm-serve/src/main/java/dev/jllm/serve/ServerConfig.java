@@ -19,7 +19,7 @@ public record ServerConfig(String host, int port, int maxTokens, long maxBodyByt
     }
 
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8080, 2048, 4L << 20, 500);
+        return new ServerConfig("127.0.0.1", 8080, 2048, 4L << 20, 1000);
     }
 
     public ServerConfig withHost(String h) { return new ServerConfig(h, port, maxTokens, maxBodyBytes, heartbeatMs); }
