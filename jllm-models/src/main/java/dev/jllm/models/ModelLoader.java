@@ -17,13 +17,13 @@ public final class ModelLoader {
     private ModelLoader() {}
 
     /** GGUF {@code general.architecture} values that load, and the class that runs each. */
-    public static final List<String> SUPPORTED_GGUF = List.of("llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "gpt2");
+    public static final List<String> SUPPORTED_GGUF = List.of("llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "deepseek2", "gpt2");
 
     /** HF {@code model_type} values that load. */
     public static final List<String> SUPPORTED_HF = List.of("llama", "mistral", "qwen2", "qwen3", "gpt2");
 
     /** GGUF {@code general.architecture} values and HF {@code model_type} values that load. */
-    public static final List<String> SUPPORTED = List.of("llama", "mistral", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "gpt2");
+    public static final List<String> SUPPORTED = List.of("llama", "mistral", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "deepseek2", "gpt2");
 
     /** A model bound to its mapped weights: the weights live until {@link #close()}. */
     public record Loaded(WeightFile file, CausalLM model) implements AutoCloseable {
@@ -45,6 +45,7 @@ public final class ModelLoader {
             String arch = g.string("general.architecture", "");
             return switch (arch) {
                 case "llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe" -> Llama.fromGguf(g); // Mixtral is llama + experts
+                case "deepseek2" -> DeepSeek2.fromGguf(g);
                 case "gpt2" -> Gpt2.fromGguf(g);
                 default -> throw new IllegalArgumentException(path + ": architecture '" + arch + "' is not supported (supported: "
                         + String.join(", ", SUPPORTED_GGUF) + ")");
