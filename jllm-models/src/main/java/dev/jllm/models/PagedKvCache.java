@@ -38,6 +38,12 @@ public final class PagedKvCache {
     public int blockSize() { return blockSize; }
     public DType type() { return type; }
 
+    /** Layer {@code l}'s key store. */
+    public KvBlockStore keys(int l) { return keys[l]; }
+
+    /** Layer {@code l}'s value store. */
+    public KvBlockStore values(int l) { return values[l]; }
+
     /** Bytes held, all layers. */
     public long bytes() { return 2L * keys.length * keys[0].bytes(); }
 
