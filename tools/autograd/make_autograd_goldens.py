@@ -98,6 +98,16 @@ def fused_ce(h, w):
 
 case("ce", fused_ce, dict(h=rand(20, 16, scale=1.5), w=rand(50, 16, scale=1.5)), ints=dict(targets=targets))
 
+
+
+def token_logprobs(h, w):
+    lp = torch.log_softmax(h @ w.T, -1)
+    keep = targets != IGNORE
+    return torch.where(keep, lp.gather(1, targets.clamp(min=0).unsqueeze(1)).squeeze(1), torch.zeros(()).double())
+
+
+case("logprobs", token_logprobs, dict(h=rand(20, 16, scale=1.5), w=rand(50, 16, scale=1.5)), ints=dict(targets=targets))
+
 # ---- MoE routing (Mixtral top-2, renormalized; and plain top-k probabilities) ----
 E, K, T, D = 6, 2, 12, 4
 router = rand(T, E, scale=2)

@@ -105,10 +105,39 @@ public final class CrossEntropy {
                 if (unitDh != null) GradMath.addScaledInto(seed, unitDh, 0, hidden.grad(), 0, unitDh.length);
                 if (unitDw != null) GradMath.addScaledInto(seed, unitDw, 0, weight.grad(), 0, unitDw.length);
             } else {
-                f.backward(seed, hidden.requiresGrad() ? hidden.grad() : null, weight.requiresGrad() ? weight.grad() : null);
+                float[] rowScale = new float[rows.length];
+                java.util.Arrays.fill(rowScale, seed / rows.length);
+                f.backward(rowScale, hidden.requiresGrad() ? hidden.grad() : null, weight.requiresGrad() ? weight.grad() : null);
             }
         }, hidden, weight);
         return new Result(out, parts[0], parts[1], rows.length);
+    }
+
+    /**
+     * {@code log p(target)} of each row under {@code softmax(hidden·weightᵀ)}, fused and chunked
+     * as {@link #linear(Tape, Var, Var, int[], Options)}: shape {@code [rows]}, 0 at rows whose
+     * target is the ignore index. The backward pass takes any per-row upstream gradient, which is
+     * what sequence-level objectives need (DPO and GRPO weigh token log-probabilities). The z-loss
+     * and {@code gradInForward} options do not apply.
+     */
+    public static Var tokenLogProbs(Tape t, Var hidden, Var weight, int[] targets, Options o) {
+        GradMath.requireRank("tokenLogProbs", "hidden", hidden, 1);
+        if (weight.rank() != 2 || weight.dim(1) != hidden.dim(-1)) {
+            throw new IllegalArgumentException("tokenLogProbs: weight must be [vocab, " + hidden.dim(-1) + "], got " + weight);
+        }
+        int d = hidden.dim(-1), vocab = weight.dim(0), n = GradMath.rows(hidden);
+        int[] rows = countedRows(targets, n, vocab, o.ignoreIndex());
+        Fused f = new Fused(hidden.data(), weight.data(), d, vocab, targets, rows, o.withZLoss(0f));
+        f.forward();
+        float[] lp = new float[n];
+        for (int i = 0; i < rows.length; i++) lp[rows[i]] = f.targetLogit[i] - f.lse[i];
+        Var out = t.output(lp, new int[] {n}, hidden, weight);
+        return t.record(out, () -> {
+            if (!out.hasGrad() || rows.length == 0) return;
+            float[] g = out.grad(), rowScale = new float[rows.length];
+            for (int i = 0; i < rows.length; i++) rowScale[i] = -g[rows[i]]; // d log p / d logits = onehot − p
+            f.backward(rowScale, hidden.requiresGrad() ? hidden.grad() : null, weight.requiresGrad() ? weight.grad() : null);
+        }, hidden, weight);
     }
 
     /** Cross-entropy of given {@code logits [..., vocab]} (classifier heads, small vocabularies). */
@@ -179,7 +208,7 @@ public final class CrossEntropy {
         final int d, vocab, rowChunk, vocabChunk;
         final int[] targets, rows;
         final float zLoss;
-        final float[] lse;
+        final float[] lse, targetLogit;
 
         Fused(float[] h, float[] w, int d, int vocab, int[] targets, int[] rows, Options o) {
             this.h = h;
@@ -193,6 +222,7 @@ public final class CrossEntropy {
             int vc = o.vocabChunk() > 0 ? o.vocabChunk() : Math.max(1, BUFFER_FLOATS / rowChunk);
             this.vocabChunk = Math.min(vc, vocab);
             this.lse = new float[rows.length];
+            this.targetLogit = new float[rows.length];
         }
 
         /** Per-row lse by online (max, sum) over vocabulary chunks; returns {mean CE, mean z-loss}. */
@@ -223,6 +253,7 @@ public final class CrossEntropy {
                 for (int i = 0; i < rc; i++) {
                     float l = max[i] + (float) Math.log(sum[i]);
                     lse[base + i] = l;
+                    targetLogit[base + i] = tgt[i];
                     ce[base + i] = (double) l - tgt[i];
                     z[base + i] = (double) zLoss * l * l;
                 }
@@ -230,10 +261,12 @@ public final class CrossEntropy {
             return means(ce, z);
         }
 
-        /** Recomputes each logits block and adds {@code seed/N}-scaled gradients into dh and dw (either may be null). */
-        void backward(float seed, float[] dh, float[] dw) {
+        /**
+         * Recomputes each logits block and adds the gradients into dh and dw (either may be
+         * null); counted row i's loss term is weighted by {@code rowScale[i]}.
+         */
+        void backward(float[] rowScale, float[] dh, float[] dw) {
             int n = rows.length;
-            float scale = seed / n;
             float[] hb = new float[rowChunk * d], block = new float[rowChunk * vocabChunk];
             float[] dhb = dh == null ? null : new float[rowChunk * d];
             for (int r0 = 0; r0 < n; r0 += rowChunk) {
@@ -243,7 +276,7 @@ public final class CrossEntropy {
                 for (int v0 = 0; v0 < vocab; v0 += vocabChunk) {
                     int vc = Math.min(vocabChunk, vocab - v0);
                     logitsBlock(hb, rc, v0, vc, block);
-                    toGradient(block, base, rc, v0, vc, scale);
+                    toGradient(block, base, rc, v0, vc, rowScale, 0f);
                     accumulate(block, hb, rc, v0, vc, dhb, dw);
                 }
                 if (dhb != null) scatter(dhb, base, rc, dh);
@@ -276,7 +309,7 @@ public final class CrossEntropy {
                         z[base + i] = (double) zLoss * l * l;
                     }
                 });
-                toGradient(block, base, rc, 0, vocab, scale);
+                toGradient(block, base, rc, 0, vocab, null, scale);
                 if (dhb != null) java.util.Arrays.fill(dhb, 0, rc * d, 0f);
                 accumulate(block, hb, rc, 0, vocab, dhb, dw);
                 if (dhb != null) scatter(dhb, base, rc, dh);
@@ -303,12 +336,15 @@ public final class CrossEntropy {
             Gemm.sgemm(false, true, rc, vc, d, 1f, hb, 0, d, w, v0 * d, d, 0f, out, 0, vc);
         }
 
-        /** Turns a logits block into its gradient in place: scale·(p·(1 + 2z·lse) − onehot). */
-        private void toGradient(float[] block, int base, int rc, int v0, int vc, float scale) {
+        /**
+         * Turns a logits block into its gradient in place: s·(p·(1 + 2z·lse) − onehot), with
+         * s = rowScale[row] (or {@code uniform} when rowScale is null).
+         */
+        private void toGradient(float[] block, int base, int rc, int v0, int vc, float[] rowScale, float uniform) {
             Parallel.forRange(rc, GradMath.rowGrain(vc), (s, e) -> {
                 for (int i = s; i < e; i++) {
                     int off = i * vc;
-                    float l = lse[base + i];
+                    float l = lse[base + i], scale = rowScale == null ? uniform : rowScale[base + i];
                     softmaxGradInPlace(block, off, vc, l, scale * (1f + 2f * zLoss * l));
                     int tg = targets[rows[base + i]] - v0;
                     if (tg >= 0 && tg < vc) block[off + tg] -= scale;

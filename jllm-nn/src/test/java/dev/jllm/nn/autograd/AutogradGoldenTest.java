@@ -142,6 +142,16 @@ class AutogradGoldenTest {
     }
 
     @Test
+    void fusedTokenLogProbs() {
+        int[] targets = ints("logprobs.targets");
+        for (int[] chunks : new int[][] {{256, 0}, {6, 16}, {1, 7}}) {
+            CrossEntropy.Options o = CrossEntropy.Options.defaults().withChunks(chunks[0], chunks[1]);
+            run("logprobs", (t, v) -> CrossEntropy.tokenLogProbs(t, v[0], v[1], targets, o), names("h", "w"),
+                    new int[] {20, 16}, new int[] {50, 16});
+        }
+    }
+
+    @Test
     void moeRoutingCombineAndLoadBalancing() {
         int[] experts = ints("moe.experts");
         int tokens = 12, numExperts = 6, k = 2, dim = 4;

@@ -311,6 +311,22 @@ class OpGradientTest {
     }
 
     @Test
+    void fusedTokenLogProbsTakeAnyUpstreamGradient() {
+        int n = 7, d = 5, vocab = 19;
+        int[] targets = {18, 0, -100, 5, 5, 11, 2};
+        CrossEntropy.Options o = CrossEntropy.Options.defaults().withChunks(3, 8);
+        check("token log-probs", (t, v) -> CrossEntropy.tokenLogProbs(t, v[0], v[1], targets, o), r -> {
+            double[] logits = linearRef(r[0], r[1], null, n, d, vocab), lp = new double[n];
+            for (int i = 0; i < n; i++) {
+                if (targets[i] == -100) continue;
+                double[] row = java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
+                lp[i] = -crossEntropyRef(row, new int[] {targets[i]}, vocab, 0, -100);
+            }
+            return lp;
+        }, TOL, in(random(rnd, n * d, 1.5), n, d), in(random(rnd, vocab * d, 1.5), vocab, d));
+    }
+
+    @Test
     void crossEntropyOnLogits() {
         int n = 5, vocab = 17;
         int[] targets = {16, 3, -100, 0, 9};
