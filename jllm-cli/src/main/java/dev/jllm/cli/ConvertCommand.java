@@ -2,7 +2,6 @@ package dev.jllm.cli;
 
 import dev.jllm.models.BertExport;
 import dev.jllm.models.Encoder;
-import dev.jllm.models.Pooling;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,7 +36,7 @@ final class ConvertCommand implements Callable<Integer> {
         }
         Path parent = to.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
-        Encoder enc = Encoder.open(from, Pooling.MEAN, true);
+        Encoder enc = Encoder.open(from, null, true);
         if (enc.tokenizerJson() == null) {
             throw new IllegalArgumentException(from + " carries no tokenizer.json text (a GGUF vocabulary); cannot write one");
         }

