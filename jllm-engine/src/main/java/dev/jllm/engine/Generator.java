@@ -1,10 +1,12 @@
 package dev.jllm.engine;
 
+import dev.jllm.engine.constrain.NextTokenMask;
 import dev.jllm.models.CausalLM;
 import dev.jllm.models.ModelState;
 import dev.jllm.tokenizer.Tokenizer;
 
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -41,6 +43,15 @@ public final class Generator {
     }
 
     public Result generate(Request req, Consumer<String> onText) {
+        return generate(req, (NextTokenMask) null, onText);
+    }
+
+    /**
+     * Like {@link #generate(Request, Consumer)}, with {@code mask} (null: none) restricting every next
+     * token (constrained decoding, e.g. a {@link dev.jllm.engine.constrain.TokenConstraint}):
+     * disallowed tokens get -inf logits before sampling.
+     */
+    public Result generate(Request req, NextTokenMask mask, Consumer<String> onText) {
         int[] prompt = req.promptIds();
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty: give at least one token");
         if (req.maxTokens() < 1) throw new IllegalArgumentException("max tokens must be at least 1, got " + req.maxTokens());
@@ -52,7 +63,7 @@ public final class Generator {
             }
             prompt = Arrays.copyOfRange(prompt, prompt.length - (ctx - req.maxTokens()), prompt.length);
         }
-        return generate(req, prompt, model.newState(prompt.length + req.maxTokens()), onText);
+        return generate(req, prompt, model.newState(prompt.length + req.maxTokens()), mask, onText);
     }
 
     /**
@@ -69,10 +80,10 @@ public final class Generator {
                     + " new tokens exceeds the context of " + Math.min(model.contextLength(), state.capacity()));
         }
         if (state.length() >= prompt.length) state.truncate(prompt.length - 1); // at least one token to run for logits
-        return generate(req, prompt, state, onText);
+        return generate(req, prompt, state, null, onText);
     }
 
-    private Result generate(Request req, int[] prompt, ModelState state, Consumer<String> onText) {
+    private Result generate(Request req, int[] prompt, ModelState state, NextTokenMask mask, Consumer<String> onText) {
         int cached = state.length();
         Sampler sampler = new Sampler(req.sampling());
         float[] logits = new float[model.vocabSize()];
@@ -91,7 +102,14 @@ public final class Generator {
         FinishReason reason = FinishReason.LENGTH;
         long tFirst = 0;
         int[] one = new int[1];
+        BitSet allowed = mask == null ? null : new BitSet(logits.length);
         while (n < req.maxTokens()) {
+            if (mask != null) {
+                allowed.set(0, logits.length);
+                mask.restrict(out, n, allowed);
+                if (allowed.isEmpty()) throw new IllegalStateException("the token mask allows no token after " + n + " generated tokens");
+                NextTokenMask.applyTo(allowed, logits);
+            }
             int id = sampler.sample(logits, history, historyLen);
             if (n == 0) tFirst = System.nanoTime();
             if (contains(req.stopIds(), id)) { reason = FinishReason.STOP; break; }
