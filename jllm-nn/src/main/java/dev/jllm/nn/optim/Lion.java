@@ -40,6 +40,17 @@ public final class Lion extends AbstractOptimizer {
 
     public Config config() { return config; }
 
+    /**
+     * torch.sign (and Math.signum) for floats: ±1 from the sign bit, ±0 for ±0, NaN for NaN. Built from the bits
+     * with two selects because C2 compiles Math.signum in this loop to something ~5x slower.
+     */
+    static float sign(float c) {
+        float s = Float.intBitsToFloat((Float.floatToRawIntBits(c) & 0x8000_0000) | 0x3f80_0000);
+        if (c == 0f) s = c;
+        if (c != c) s = c;
+        return s;
+    }
+
     @Override
     public void step(double lr) {
         checkLr(lr);
@@ -54,7 +65,7 @@ public final class Lion extends AbstractOptimizer {
             Elementwise.forEach(w.length, (s, e) -> {
                 for (int j = s; j < e; j++) {
                     float gj = g[j], mj = m[j];
-                    float direction = Math.signum(mj * beta1 + oneMinusBeta1 * gj);
+                    float direction = sign(mj * beta1 + oneMinusBeta1 * gj);
                     w[j] = w[j] * keep + negLr * direction;
                     m[j] = mj * beta2 + oneMinusBeta2 * gj;
                 }

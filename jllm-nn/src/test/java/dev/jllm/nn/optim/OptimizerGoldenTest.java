@@ -60,6 +60,19 @@ class OptimizerGoldenTest {
         replay("lion", ps -> new Lion(ps, Lion.Config.defaults().withWeightDecay(0.1)), TIGHT);
     }
 
+    @Test void lionSignAgreesWithSignumIncludingZeroAndNaN() {
+        float[] special = {0f, -0f, Float.NaN, Float.MIN_VALUE, -Float.MIN_VALUE, Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY, 1e-30f, -3.5f};
+        for (float v : special) {
+            assertThat(Float.floatToIntBits(Lion.sign(v))).as("sign(" + v + ")").isEqualTo(Float.floatToIntBits(Math.signum(v)));
+        }
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < 10_000; i++) {
+            float v = Float.intBitsToFloat(r.nextInt());
+            assertThat(Float.floatToIntBits(Lion.sign(v))).isEqualTo(Float.floatToIntBits(Math.signum(v)));
+        }
+    }
+
     @Test void adafactorRelativeStepDefaults() {
         replay("adafactor_default", ps -> new Adafactor(ps, Adafactor.Config.defaults()), LOOSE);
     }
