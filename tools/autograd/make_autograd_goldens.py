@@ -100,6 +100,17 @@ case("ce", fused_ce, dict(h=rand(20, 16, scale=1.5), w=rand(50, 16, scale=1.5)),
 
 
 
+def smoothed_ce(h, w):
+    """torch's label_smoothing (mean over counted tokens with ignore_index) plus the z-loss."""
+    logits = h @ w.T
+    keep = targets != IGNORE
+    lse = torch.logsumexp(logits, -1)[keep]
+    return F.cross_entropy(logits, targets, ignore_index=IGNORE, label_smoothing=0.1) + Z * (lse * lse).mean()
+
+
+case("ce_smooth", smoothed_ce, dict(h=rand(20, 16, scale=1.5), w=rand(50, 16, scale=1.5)), ints=dict(targets=targets))
+
+
 def token_logprobs(h, w):
     lp = torch.log_softmax(h @ w.T, -1)
     keep = targets != IGNORE

@@ -29,6 +29,8 @@ import static dev.jllm.nn.autograd.GradMath.F;
  *
  * <p>The loss is the mean over counted tokens of {@code lse − logit[target]} plus, when
  * {@code zLoss > 0}, {@code zLoss·lse²} (PaLM's z-loss, which keeps the normalizer near 1).
+ * With label smoothing ε the cross-entropy term is taken against {@code (1 − ε)·onehot + ε/V}
+ * (as PyTorch's {@code label_smoothing}): {@code (1 − ε)(lse − logit[target]) + ε(lse − mean logit)}.
  * With no counted token the loss is 0 and no gradient flows (PyTorch would return NaN).
  */
 public final class CrossEntropy {
@@ -43,30 +45,37 @@ public final class CrossEntropy {
      * @param zLoss         coefficient of the z-loss term ({@code 0} = off; PaLM used 1e-4)
      * @param ignoreIndex   target value that is not counted
      * @param gradInForward compute gradients during the forward pass (fewer GEMMs, one weight-sized buffer more)
+     * @param labelSmoothing ε in {@code [0, 1]}: the share of the target mass spread evenly over the vocabulary
      */
-    public record Options(int rowChunk, int vocabChunk, float zLoss, int ignoreIndex, boolean gradInForward) {
+    public record Options(int rowChunk, int vocabChunk, float zLoss, int ignoreIndex, boolean gradInForward,
+                          float labelSmoothing) {
         public Options {
             if (rowChunk <= 0) throw new IllegalArgumentException("rowChunk must be positive, got " + rowChunk);
             if (vocabChunk < 0) throw new IllegalArgumentException("vocabChunk must be >= 0, got " + vocabChunk);
             if (!(zLoss >= 0)) throw new IllegalArgumentException("zLoss must be >= 0, got " + zLoss);
+            if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+                throw new IllegalArgumentException("labelSmoothing must be in [0, 1], got " + labelSmoothing);
+            }
         }
 
-        public static Options defaults() { return new Options(256, 0, 0f, TrainableLM.IGNORE, false); }
+        public static Options defaults() { return new Options(256, 0, 0f, TrainableLM.IGNORE, false, 0f); }
 
-        public Options withZLoss(float coef) { return new Options(rowChunk, vocabChunk, coef, ignoreIndex, gradInForward); }
+        public Options withZLoss(float coef) { return new Options(rowChunk, vocabChunk, coef, ignoreIndex, gradInForward, labelSmoothing); }
 
-        public Options withChunks(int rows, int vocab) { return new Options(rows, vocab, zLoss, ignoreIndex, gradInForward); }
+        public Options withChunks(int rows, int vocab) { return new Options(rows, vocab, zLoss, ignoreIndex, gradInForward, labelSmoothing); }
 
-        public Options withGradInForward(boolean on) { return new Options(rowChunk, vocabChunk, zLoss, ignoreIndex, on); }
+        public Options withGradInForward(boolean on) { return new Options(rowChunk, vocabChunk, zLoss, ignoreIndex, on, labelSmoothing); }
 
-        public Options withIgnoreIndex(int index) { return new Options(rowChunk, vocabChunk, zLoss, index, gradInForward); }
+        public Options withIgnoreIndex(int index) { return new Options(rowChunk, vocabChunk, zLoss, index, gradInForward, labelSmoothing); }
+
+        public Options withLabelSmoothing(float eps) { return new Options(rowChunk, vocabChunk, zLoss, ignoreIndex, gradInForward, eps); }
     }
 
     /**
      * The scalar loss and its parts.
      *
-     * @param loss         mean over counted tokens of cross-entropy plus z-loss (what backward differentiates)
-     * @param crossEntropy mean cross-entropy alone
+     * @param loss         mean over counted tokens of the (label-smoothed) cross-entropy plus z-loss: what backward differentiates
+     * @param crossEntropy mean plain cross-entropy {@code lse − logit[target]} (no smoothing, no z-loss: perplexity's log)
      * @param zLoss        mean z-loss term alone (already times its coefficient)
      * @param tokens       counted tokens (targets other than the ignore index)
      */
@@ -97,7 +106,7 @@ public final class CrossEntropy {
         float[] unitDh = eager && hidden.requiresGrad() ? new float[hidden.numel()] : null;
         float[] unitDw = eager && weight.requiresGrad() ? new float[weight.numel()] : null;
         double[] parts = eager ? f.forwardWithGrad(unitDh, unitDw) : f.forward();
-        Var out = t.output(new float[] {(float) (parts[0] + parts[1])}, new int[0], hidden, weight);
+        Var out = t.output(new float[] {(float) objective(parts, o)}, new int[0], hidden, weight);
         t.record(out, () -> {
             if (!out.hasGrad() || rows.length == 0) return;
             float seed = out.grad()[0];
@@ -117,8 +126,8 @@ public final class CrossEntropy {
      * {@code log p(target)} of each row under {@code softmax(hidden·weightᵀ)}, fused and chunked
      * as {@link #linear(Tape, Var, Var, int[], Options)}: shape {@code [rows]}, 0 at rows whose
      * target is the ignore index. The backward pass takes any per-row upstream gradient, which is
-     * what sequence-level objectives need (DPO and GRPO weigh token log-probabilities). The z-loss
-     * and {@code gradInForward} options do not apply.
+     * what sequence-level objectives need (DPO and GRPO weigh token log-probabilities). The z-loss,
+     * label smoothing and {@code gradInForward} options do not apply.
      */
     public static Var tokenLogProbs(Tape t, Var hidden, Var weight, int[] targets, Options o) {
         GradMath.requireRank("tokenLogProbs", "hidden", hidden, 1);
@@ -127,7 +136,7 @@ public final class CrossEntropy {
         }
         int d = hidden.dim(-1), vocab = weight.dim(0), n = GradMath.rows(hidden);
         int[] rows = countedRows(targets, n, vocab, o.ignoreIndex());
-        Fused f = new Fused(hidden.data(), weight.data(), d, vocab, targets, rows, o.withZLoss(0f));
+        Fused f = new Fused(hidden.data(), weight.data(), d, vocab, targets, rows, o.withZLoss(0f).withLabelSmoothing(0f));
         f.forward();
         float[] lp = new float[n];
         for (int i = 0; i < rows.length; i++) lp[rows[i]] = f.targetLogit[i] - f.lse[i];
@@ -147,7 +156,7 @@ public final class CrossEntropy {
         int[] rows = countedRows(targets, GradMath.rows(logits), vocab, o.ignoreIndex());
         float[] x = logits.data();
         float[] lse = new float[rows.length];
-        double[] ce = new double[rows.length], z = new double[rows.length];
+        double[] ce = new double[rows.length], z = new double[rows.length], sm = new double[rows.length];
         Parallel.forRange(rows.length, GradMath.rowGrain(vocab), (s, e) -> {
             for (int i = s; i < e; i++) {
                 int off = rows[i] * vocab;
@@ -156,10 +165,12 @@ public final class CrossEntropy {
                 lse[i] = l;
                 ce[i] = (double) l - x[off + targets[rows[i]]];
                 z[i] = (double) o.zLoss() * l * l;
+                sm[i] = l - sumOf(x, off, vocab) / vocab;
             }
         });
-        double[] parts = means(ce, z);
-        Var out = t.output(new float[] {(float) (parts[0] + parts[1])}, new int[0], logits);
+        double[] parts = means(ce, z, sm);
+        float eps = o.labelSmoothing();
+        Var out = t.output(new float[] {(float) objective(parts, o)}, new int[0], logits);
         t.record(out, () -> {
             if (!out.hasGrad() || rows.length == 0) return;
             float scale = out.grad()[0] / rows.length;
@@ -167,8 +178,8 @@ public final class CrossEntropy {
             Parallel.forRange(rows.length, GradMath.rowGrain(vocab), (s, e) -> {
                 for (int i = s; i < e; i++) {
                     int off = rows[i] * vocab;
-                    addSoftmaxGrad(x, off, vocab, lse[i], scale * (1f + 2f * o.zLoss() * lse[i]), dx, off);
-                    dx[off + targets[rows[i]]] -= scale;
+                    addSoftmaxGrad(x, off, vocab, lse[i], scale * (1f + 2f * o.zLoss() * lse[i]), scale * eps / vocab, dx, off);
+                    dx[off + targets[rows[i]]] -= scale * (1f - eps);
                 }
             });
         }, logits);
@@ -195,11 +206,18 @@ public final class CrossEntropy {
         return rows;
     }
 
-    private static double[] means(double[] ce, double[] z) {
-        if (ce.length == 0) return new double[] {0, 0};
-        double a = 0, b = 0;
-        for (int i = 0; i < ce.length; i++) { a += ce[i]; b += z[i]; }
-        return new double[] {a / ce.length, b / ce.length};
+    /** {mean CE, mean z-loss, mean smoothing term}; zeros with no counted row. */
+    private static double[] means(double[] ce, double[] z, double[] sm) {
+        if (ce.length == 0) return new double[] {0, 0, 0};
+        double a = 0, b = 0, c = 0;
+        for (int i = 0; i < ce.length; i++) { a += ce[i]; b += z[i]; c += sm[i]; }
+        return new double[] {a / ce.length, b / ce.length, c / ce.length};
+    }
+
+    /** The differentiated loss from {@link #means}: (1 − ε)·CE + ε·smoothing term + z-loss. */
+    private static double objective(double[] parts, Options o) {
+        double eps = o.labelSmoothing();
+        return (1 - eps) * parts[0] + eps * parts[2] + parts[1];
     }
 
     /** The chunked GEMM passes over one call's counted rows. */
@@ -207,7 +225,7 @@ public final class CrossEntropy {
         final float[] h, w;
         final int d, vocab, rowChunk, vocabChunk;
         final int[] targets, rows;
-        final float zLoss;
+        final float zLoss, smoothing;
         final float[] lse, targetLogit;
 
         Fused(float[] h, float[] w, int d, int vocab, int[] targets, int[] rows, Options o) {
@@ -218,6 +236,7 @@ public final class CrossEntropy {
             this.targets = targets;
             this.rows = rows;
             this.zLoss = o.zLoss();
+            this.smoothing = o.labelSmoothing();
             this.rowChunk = Math.max(1, Math.min(o.rowChunk(), rows.length));
             int vc = o.vocabChunk() > 0 ? o.vocabChunk() : Math.max(1, BUFFER_FLOATS / rowChunk);
             this.vocabChunk = Math.min(vc, vocab);
@@ -230,12 +249,14 @@ public final class CrossEntropy {
             int n = rows.length;
             float[] hb = new float[rowChunk * d], logits = new float[rowChunk * vocabChunk];
             float[] max = new float[rowChunk], sum = new float[rowChunk], tgt = new float[rowChunk];
-            double[] ce = new double[n], z = new double[n];
+            double[] rowSum = new double[rowChunk];
+            double[] ce = new double[n], z = new double[n], sm = new double[n];
             for (int r0 = 0; r0 < n; r0 += rowChunk) {
                 int rc = Math.min(rowChunk, n - r0), base = r0;
                 gather(base, rc, hb);
                 java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
                 java.util.Arrays.fill(sum, 0f);
+                java.util.Arrays.fill(rowSum, 0);
                 for (int v0 = 0; v0 < vocab; v0 += vocabChunk) {
                     int vc = Math.min(vocabChunk, vocab - v0), from = v0;
                     logitsBlock(hb, rc, from, vc, logits);
@@ -245,6 +266,7 @@ public final class CrossEntropy {
                             float m = Math.max(max[i], maxOf(logits, off, vc));
                             sum[i] = sum[i] * (float) Math.exp(max[i] - m) + (float) sumExp(logits, off, vc, m);
                             max[i] = m;
+                            if (smoothing > 0) rowSum[i] += sumOf(logits, off, vc);
                             int tg = targets[rows[base + i]] - from;
                             if (tg >= 0 && tg < vc) tgt[i] = logits[off + tg];
                         }
@@ -256,9 +278,10 @@ public final class CrossEntropy {
                     targetLogit[base + i] = tgt[i];
                     ce[base + i] = (double) l - tgt[i];
                     z[base + i] = (double) zLoss * l * l;
+                    sm[base + i] = l - rowSum[i] / vocab;
                 }
             }
-            return means(ce, z);
+            return means(ce, z, sm);
         }
 
         /**
@@ -294,7 +317,7 @@ public final class CrossEntropy {
             int rcMax = Math.max(1, Math.min(rowChunk, BUFFER_FLOATS / vocab));
             float[] hb = new float[rcMax * d], block = new float[rcMax * vocab];
             float[] dhb = dh == null ? null : new float[rcMax * d];
-            double[] ce = new double[n], z = new double[n];
+            double[] ce = new double[n], z = new double[n], sm = new double[n];
             for (int r0 = 0; r0 < n; r0 += rcMax) {
                 int rc = Math.min(rcMax, n - r0), base = r0;
                 gather(base, rc, hb);
@@ -305,8 +328,10 @@ public final class CrossEntropy {
                         float m = maxOf(block, off, vocab);
                         float l = m + (float) Math.log(sumExp(block, off, vocab, m));
                         lse[base + i] = l;
-                        ce[base + i] = (double) l - block[off + targets[rows[base + i]]];
+                        targetLogit[base + i] = block[off + targets[rows[base + i]]];
+                        ce[base + i] = (double) l - targetLogit[base + i];
                         z[base + i] = (double) zLoss * l * l;
+                        sm[base + i] = smoothing > 0 ? l - sumOf(block, off, vocab) / vocab : 0;
                     }
                 });
                 toGradient(block, base, rc, 0, vocab, null, scale);
@@ -314,7 +339,7 @@ public final class CrossEntropy {
                 accumulate(block, hb, rc, 0, vocab, dhb, dw);
                 if (dhb != null) scatter(dhb, base, rc, dh);
             }
-            return means(ce, z);
+            return means(ce, z, sm);
         }
 
         /** hb[i] = h[rows[base + i]] for i < rc. */
@@ -345,9 +370,9 @@ public final class CrossEntropy {
                 for (int i = s; i < e; i++) {
                     int off = i * vc;
                     float l = lse[base + i], scale = rowScale == null ? uniform : rowScale[base + i];
-                    softmaxGradInPlace(block, off, vc, l, scale * (1f + 2f * zLoss * l));
+                    softmaxGradInPlace(block, off, vc, l, scale * (1f + 2f * zLoss * l), scale * smoothing / vocab);
                     int tg = targets[rows[base + i]] - v0;
-                    if (tg >= 0 && tg < vc) block[off + tg] -= scale;
+                    if (tg >= 0 && tg < vc) block[off + tg] -= scale * (1f - smoothing);
                 }
             });
         }
@@ -387,26 +412,38 @@ public final class CrossEntropy {
         return total;
     }
 
-    /** x[j] = coef · exp(x[j] − lse) over one row. */
-    private static void softmaxGradInPlace(float[] x, int off, int n, float lse, float coef) {
+    /** x[j] = coef · exp(x[j] − lse) − shift over one row. */
+    private static void softmaxGradInPlace(float[] x, int off, int n, float lse, float coef, float shift) {
         int i = 0;
         if (!Simd.SCALAR) {
             for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-                FloatVector.fromArray(F, x, off + i).sub(lse).lanewise(VectorOperators.EXP).mul(coef).intoArray(x, off + i);
+                FloatVector.fromArray(F, x, off + i).sub(lse).lanewise(VectorOperators.EXP).mul(coef).sub(shift).intoArray(x, off + i);
             }
         }
-        for (; i < n; i++) x[off + i] = coef * (float) Math.exp(x[off + i] - lse);
+        for (; i < n; i++) x[off + i] = coef * (float) Math.exp(x[off + i] - lse) - shift;
     }
 
-    /** dx[j] += coef · exp(x[j] − lse) over one row. */
-    private static void addSoftmaxGrad(float[] x, int off, int n, float lse, float coef, float[] dx, int dOff) {
+    /** dx[j] += coef · exp(x[j] − lse) − shift over one row. */
+    private static void addSoftmaxGrad(float[] x, int off, int n, float lse, float coef, float shift, float[] dx, int dOff) {
         int i = 0;
         if (!Simd.SCALAR) {
             for (int bound = F.loopBound(n); i < bound; i += F.length()) {
                 FloatVector.fromArray(F, x, off + i).sub(lse).lanewise(VectorOperators.EXP)
-                        .fma(FloatVector.broadcast(F, coef), FloatVector.fromArray(F, dx, dOff + i)).intoArray(dx, dOff + i);
+                        .fma(FloatVector.broadcast(F, coef), FloatVector.fromArray(F, dx, dOff + i)).sub(shift).intoArray(dx, dOff + i);
             }
         }
-        for (; i < n; i++) dx[dOff + i] += coef * (float) Math.exp(x[off + i] - lse);
+        for (; i < n; i++) dx[dOff + i] += coef * (float) Math.exp(x[off + i] - lse) - shift;
+    }
+
+    static double sumOf(float[] x, int off, int n) {
+        int i = 0;
+        double total = 0;
+        if (!Simd.SCALAR) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); i < bound; i += F.length()) acc = acc.add(FloatVector.fromArray(F, x, off + i));
+            total = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) total += x[off + i];
+        return total;
     }
 }

@@ -136,6 +136,13 @@ class AutogradGoldenTest {
             run("ce", (t, v) -> CrossEntropy.linear(t, v[0], v[1], targets, o).loss(), names("h", "w"),
                     new int[] {20, 16}, new int[] {50, 16});
         }
+        CrossEntropy.Options smooth = base.withLabelSmoothing(0.1f);
+        for (CrossEntropy.Options o : new CrossEntropy.Options[] {smooth, smooth.withChunks(3, 9), smooth.withGradInForward(true)}) {
+            run("ce_smooth", (t, v) -> CrossEntropy.linear(t, v[0], v[1], targets, o).loss(), names("h", "w"),
+                    new int[] {20, 16}, new int[] {50, 16});
+        }
+        run("ce_smooth", (t, v) -> CrossEntropy.logits(t, LinearOps.linear(t, v[0], v[1], null), targets, smooth).loss(),
+                names("h", "w"), new int[] {20, 16}, new int[] {50, 16});
         // the unfused form on materialized logits agrees too
         run("ce", (t, v) -> CrossEntropy.logits(t, LinearOps.linear(t, v[0], v[1], null), targets, base).loss(), names("h", "w"),
                 new int[] {20, 16}, new int[] {50, 16});

@@ -106,6 +106,11 @@ class OpGradientTest {
 
     /** Mean over counted rows of lse − logit[target] + z·lse². */
     static double crossEntropyRef(double[] logits, int[] targets, int vocab, double z, int ignore) {
+        return crossEntropyRef(logits, targets, vocab, z, ignore, 0);
+    }
+
+    /** With label smoothing ε: mean of (1 − ε)(lse − logit[target]) + ε·Σ_j (lse − logit_j)/V + z·lse². */
+    static double crossEntropyRef(double[] logits, int[] targets, int vocab, double z, int ignore, double eps) {
         double total = 0;
         int count = 0;
         for (int r = 0; r < targets.length; r++) {
@@ -114,7 +119,9 @@ class OpGradientTest {
             for (int j = 0; j < vocab; j++) max = Math.max(max, logits[r * vocab + j]);
             for (int j = 0; j < vocab; j++) s += Math.exp(logits[r * vocab + j] - max);
             double lse = max + Math.log(s);
-            total += lse - logits[r * vocab + targets[r]] + z * lse * lse;
+            double uniform = 0;
+            for (int j = 0; j < vocab; j++) uniform += (lse - logits[r * vocab + j]) / vocab;
+            total += (1 - eps) * (lse - logits[r * vocab + targets[r]]) + eps * uniform + z * lse * lse;
             count++;
         }
         return count == 0 ? 0 : total / count;
@@ -308,6 +315,22 @@ class OpGradientTest {
             return new double[] {crossEntropyRef(linearRef(x2, r[5], null, n, d, vocab), targets, vocab, 0, -100)};
         }, TOL, in(random(rnd, n * d, 1.5), n, d), in(random(rnd, d, 1.5), d), in(random(rnd, f * d, 1), f, d),
                 in(random(rnd, f * d, 1), f, d), in(random(rnd, d * f, 1), d, f), in(random(rnd, vocab * d, 1), vocab, d));
+    }
+
+    @Test
+    void labelSmoothingInBothModesAndOnLogits() {
+        int n = 6, d = 5, vocab = 13;
+        int[] targets = {12, -100, 0, 4, 4, 9};
+        for (boolean eager : new boolean[] {false, true}) {
+            CrossEntropy.Options o = CrossEntropy.Options.defaults().withChunks(4, 5).withZLoss(0.02f)
+                    .withLabelSmoothing(0.1f).withGradInForward(eager);
+            check("smoothed CE eager=" + eager, (t, v) -> CrossEntropy.linear(t, v[0], v[1], targets, o).loss(),
+                    r -> new double[] {crossEntropyRef(linearRef(r[0], r[1], null, n, d, vocab), targets, vocab, 0.02, -100, 0.1)},
+                    TOL, in(random(rnd, n * d, 1.5), n, d), in(random(rnd, vocab * d, 1.5), vocab, d));
+        }
+        CrossEntropy.Options o = CrossEntropy.Options.defaults().withLabelSmoothing(0.25f);
+        check("smoothed CE logits", (t, v) -> CrossEntropy.logits(t, v[0], targets, o).loss(),
+                r -> new double[] {crossEntropyRef(r[0], targets, vocab, 0, -100, 0.25)}, TOL, in(random(rnd, n * vocab, 3), n, vocab));
     }
 
     @Test
