@@ -24,8 +24,12 @@ final class ChatEndpoint {
     private final ServerConfig config;
     private final ServerMetrics metrics;
     private final ObjectMapper json;
+    private final ConstraintCache constraints;
+    private final ToolCallFormat toolFormat;
 
     ChatEndpoint(ServedModel served, ServerConfig config, ServerMetrics metrics, ObjectMapper json) {
+        this.constraints = new ConstraintCache(served.tokenizer(), served.endIds());
+        this.toolFormat = new ToolCallFormat();
         this.served = served;
         this.config = config;
         this.metrics = metrics;
@@ -50,12 +54,12 @@ final class ChatEndpoint {
         int[] ids = tok.encode(render(r), false, true);
         String tokenField = body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
         int maxTokens = GenerationBudget.maxTokens(ids.length, o.maxTokens(), served.contextLength(), config.maxTokens(), "messages", tokenField);
-        OutputFormat format = OutputFormat.of(r, served);
+        OutputFormat format = OutputFormat.of(r, constraints, toolFormat);
         ChatOutput[] outputs = new ChatOutput[o.n()];
         for (int i = 0; i < outputs.length; i++) outputs[i] = new ChatOutput(format.toolParser());
         long seed = EngineRequests.seed(o);
         try (ChoiceRun run = OpenAiServer.submit(served.engine(),
-                EngineRequests.forPrompt(ids, maxTokens, o, served.endIds(), o.n(), seed, format.masks()))) {
+                EngineRequests.forPrompt(ids, maxTokens, o, served.endIds(), o.n(), seed, format.masks()), metrics)) {
             String id = ResponseIds.next("chatcmpl-", 24);
             long created = System.currentTimeMillis() / 1000;
             ResponseStream out = responses.open(o.stream());
@@ -85,7 +89,6 @@ final class ChatEndpoint {
                 @Override
                 public void done(int choice, Completion comp) throws ClientGoneException {
                     done[choice] = comp;
-                    OpenAiServer.record(metrics, comp);
                     ChatOutput c = outputs[choice];
                     String visible = c.append(comp.tailText());
                     String rest = c.finish();

@@ -19,10 +19,11 @@ import java.util.Set;
  * @param toolChoice     "none", "auto", "required", or the name of the one function the model must call
  * @param responseFormat {@code text}, {@code json_object} or {@code json_schema}
  * @param schema         the JSON schema of {@code json_schema}, else null
+ * @param strictSchema   {@code json_schema.strict}: properties the schema does not declare are refused
  */
 record ChatRequest(String model, List<ChatMessage> messages, GenerationOptions options, JsonNode tools,
                    String toolChoice, boolean forcedFunction, boolean parallelToolCalls, String responseFormat,
-                   JsonNode schema) {
+                   JsonNode schema, boolean strictSchema) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
@@ -75,6 +76,7 @@ record ChatRequest(String model, List<ChatMessage> messages, GenerationOptions o
 
         String format = "text";
         JsonNode schema = null;
+        boolean strict = false;
         JsonNode rf = JsonFields.optObject(body, null, "response_format");
         if (rf != null) {
             format = JsonFields.requiredString(rf, "response_format", "type");
@@ -86,13 +88,14 @@ record ChatRequest(String model, List<ChatMessage> messages, GenerationOptions o
                     JsonFields.requiredString(js, "response_format.json_schema", "name");
                     schema = JsonFields.optObject(js, "response_format.json_schema", "schema");
                     if (schema == null) schema = JSON.createObjectNode(); // OpenAI: absent schema = any JSON object
+                    strict = JsonFields.bool(js, "response_format.json_schema", "strict", false);
                 }
                 default -> throw ApiException.invalid("response_format.type", "'response_format.type' must be 'text', "
                         + "'json_object' or 'json_schema', got '" + format + "'");
             }
         }
         return new ChatRequest(model, messages, opts, tools == null || tools.isEmpty() ? null : tools, choice, forced,
-                parallel, format, schema);
+                parallel, format, schema, strict);
     }
 
     private static String toolName(JsonNode t, String where) {

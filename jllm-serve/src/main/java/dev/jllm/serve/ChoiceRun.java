@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * calls the listeners on its step thread; they only enqueue, and the HTTP request's own
  * (virtual) thread takes the events off in order and writes them out. Closing cancels whatever
  * is still running, so a client that goes away frees its KV blocks at the next engine step.
+ * Each completion is counted in the metrics as it happens (also those nobody reads any more).
  */
 final class ChoiceRun implements AutoCloseable {
     /** An event of choice {@code choice}: a token or the completion. */
@@ -33,7 +34,7 @@ final class ChoiceRun implements AutoCloseable {
      * Submits every request; if the engine refuses one (queue full), the ones already submitted
      * are cancelled and the refusal is rethrown.
      */
-    static ChoiceRun submit(BatchEngine engine, List<GenerationRequest> requests) {
+    static ChoiceRun submit(BatchEngine engine, List<GenerationRequest> requests, ServerMetrics metrics) {
         ChoiceRun run = new ChoiceRun();
         try {
             for (int i = 0; i < requests.size(); i++) {
@@ -41,7 +42,11 @@ final class ChoiceRun implements AutoCloseable {
                 run.handles.add(engine.submit(requests.get(i), new TokenListener() {
                     @Override public void onToken(TokenEvent event) { run.events.add(new Event(choice, event, null)); }
 
-                    @Override public void onComplete(Completion completion) { run.events.add(new Event(choice, null, completion)); }
+                    @Override public void onComplete(Completion completion) {
+                        // Counted here, not by the reader: a cancelled run's completions are never read.
+                        metrics.generation(completion);
+                        run.events.add(new Event(choice, null, completion));
+                    }
                 }));
                 run.remaining++;
             }

@@ -72,7 +72,7 @@ final class CompletionEndpoint {
             lps[i] = new TokenText.Legacy(r.echo() ? promptTexts.get(prompt).length() : 0);
         }
         Completion[] done = new Completion[total];
-        try (ChoiceRun run = OpenAiServer.submit(served.engine(), reqs)) {
+        try (ChoiceRun run = OpenAiServer.submit(served.engine(), reqs, metrics)) {
             String id = ResponseIds.next("cmpl-", 24);
             long created = System.currentTimeMillis() / 1000;
             ResponseStream out = responses.open(o.stream());
@@ -100,7 +100,6 @@ final class CompletionEndpoint {
                 @Override
                 public void done(int choice, Completion c) throws ClientGoneException {
                     done[choice] = c;
-                    OpenAiServer.record(metrics, c);
                     texts[choice].append(c.tailText());
                     if (!o.stream()) return;
                     if (c.reason() == FinishReason.ERROR) {

@@ -7,13 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jllm.engine.batch.BatchEngine;
-import dev.jllm.engine.batch.Completion;
 import dev.jllm.engine.batch.EngineStats;
-import dev.jllm.engine.batch.FinishReason;
 import dev.jllm.engine.batch.GenerationRequest;
 import dev.jllm.engine.batch.QueueFullException;
 import dev.jllm.models.Encoder;
 import io.javalin.Javalin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.javalin.http.Context;
 import io.javalin.compression.CompressionStrategy;
 
@@ -34,6 +34,7 @@ import java.util.List;
 public final class OpenAiServer implements AutoCloseable {
     /** Request attribute: the response was written by a handler here, so Javalin's status-error mappers keep out. */
     private static final String ANSWERED = "jllm.answered";
+    private static final Logger LOG = LoggerFactory.getLogger(OpenAiServer.class);
     private final ServedModel served;
     private final EmbeddingEndpoint embeddings;
     private final ServerConfig config;
@@ -130,9 +131,9 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     /** Submits a run, turning the engine's refusals into API errors. */
-    static ChoiceRun submit(BatchEngine engine, List<GenerationRequest> requests) {
+    static ChoiceRun submit(BatchEngine engine, List<GenerationRequest> requests, ServerMetrics metrics) {
         try {
-            return ChoiceRun.submit(engine, requests);
+            return ChoiceRun.submit(engine, requests, metrics);
         } catch (QueueFullException e) {
             throw new ApiException(429, "rate_limit_error", null, "queue_full",
                     "The server is busy: " + e.getMessage());
@@ -141,11 +142,6 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (IllegalStateException e) {
             throw new ApiException(503, "server_error", null, "shutting_down", "The server is shutting down: " + e.getMessage());
         }
-    }
-
-    static void record(ServerMetrics metrics, Completion c) {
-        metrics.generation(c.usage().promptTokens(), c.usage().cachedPromptTokens(), c.usage().completionTokens(),
-                c.timings().ttftMs(), c.timings().decodeTps(), c.timings().totalMs(), c.reason() == FinishReason.CANCELLED);
     }
 
     // ---- handlers ----
@@ -163,8 +159,9 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (ApiException e) {
             status = e.status();
             sendJson(ctx, status, ErrorBody.of(e));
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             status = 500;
+            LOG.error("internal error on " + endpoint, e);
             sendJson(ctx, 500, ErrorBody.of("internal error: " + e.getClass().getSimpleName(), "server_error", null, null));
         }
         metrics.request(endpoint, status);
@@ -189,8 +186,9 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (ApiException e) {
             status = e.status();
             writeError(ctx, opened[0], e.status(), ErrorBody.of(e));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             status = 500;
+            LOG.error("internal error on " + endpoint, e); // the log gets the trace, the client only the message
             writeError(ctx, opened[0], 500, ErrorBody.of("internal error: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()), "server_error", null, null));
         }

@@ -1,6 +1,8 @@
 package dev.jllm.serve;
 
+import dev.jllm.engine.batch.Completion;
 import dev.jllm.engine.batch.EngineStats;
+import dev.jllm.engine.batch.FinishReason;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -40,7 +42,13 @@ final class ServerMetrics {
         requests.computeIfAbsent(endpoint + "\u0000" + status, k -> new LongAdder()).increment();
     }
 
-    /** One finished generation (one choice). {@code ttftMs} / {@code decodeTps} may be NaN. */
+    /** One finished generation (one choice). */
+    void generation(Completion c) {
+        generation(c.usage().promptTokens(), c.usage().cachedPromptTokens(), c.usage().completionTokens(),
+                c.timings().ttftMs(), c.timings().decodeTps(), c.timings().totalMs(), c.reason() == FinishReason.CANCELLED);
+    }
+
+    /** {@code ttftMs} / {@code decodeTps} may be NaN. */
     void generation(int prompt, int cached, int completion, double ttftMs, double decodeTps, double totalMs, boolean wasCancelled) {
         promptTokens.add(prompt);
         cachedPromptTokens.add(cached);
