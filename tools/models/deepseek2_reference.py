@@ -23,7 +23,7 @@ Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt, 
 """
 import math, os
 import torch
-from gguf_io import FIXTURES, U32, F32, BOOL, STRING, write_gguf, write_golden, dequantized, rms, rotate_half, causal_mask
+from gguf_io import demo_tokenizer, demo_path, FIXTURES, U32, F32, BOOL, STRING, write_gguf, write_golden, dequantized, rms, rotate_half, causal_mask
 
 EPS = 1e-6
 
@@ -43,7 +43,10 @@ def mscale(factor, m):
 
 def build(name, dim=64, layers=2, heads=4, q_rank=0, kv_rank=32, nope=32, rope=16, v_dim=32, ffn=96, experts=8, used=3,
           expert_ffn=32, shared=1, dense=1, vocab=101, theta=10000.0, gating="softmax", bias=False, groups=0, groups_used=0,
-          norm=False, scale=1.0, yarn_factor=0.0, yarn_orig=0, mscale_all=1.0, split_kv_b=False, quantize=False, seed=0):
+          norm=False, scale=1.0, yarn_factor=0.0, yarn_orig=0, mscale_all=1.0, split_kv_b=False, quantize=False, seed=0, demo=None):
+    tok_kv = []
+    if demo:  # a demo file for the CLI: jllm's Brown 1k BPE tokenizer inside, vocab sized to it
+        tok_kv, vocab = demo_tokenizer()
     g = torch.Generator().manual_seed(seed)
     w = lambda *s, scale=0.08: (torch.randn(*s, generator=g) * scale).float()
     qk = nope + rope
@@ -181,6 +184,10 @@ def build(name, dim=64, layers=2, heads=4, q_rank=0, kv_rank=32, nope=32, rope=1
                   (b + "ffn_down_shexp.weight", P[f"{l}.sd"])]
             if bias:
                 T.append((b + "exp_probs_b.bias", P[f"{l}.bias"]))
+    if demo:
+        write_gguf(demo, kv + tok_kv, T, quantize)
+        print("wrote", demo)
+        return
     out = os.path.join(FIXTURES, name)
     os.makedirs(out, exist_ok=True)
     write_gguf(os.path.join(out, "model.gguf"), kv, T, quantize)
@@ -190,6 +197,9 @@ V3 = dict(q_rank=32, gating="sigmoid", bias=True, groups=4, groups_used=2, norm=
           yarn_factor=4.0, yarn_orig=32, mscale_all=1.0, split_kv_b=True)
 
 if __name__ == "__main__":
+    if demo_path():
+        build("deepseek3-demo", seed=42, demo=demo_path(), **V3)
+        raise SystemExit
     build("deepseek2-lite", scale=1.5, shared=2, seed=41)
     build("deepseek3-tiny", seed=42, **V3)
     build("deepseek3-q8_0", quantize=True, seed=43, **V3)

@@ -10,7 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 FIXTURES = os.path.join(ROOT, "jllm-models", "src", "test", "resources", "models")
 TOKENS = [3, 17, 42, 5, 96, 0, 33, 33, 8, 71, 64, 2, 50, 19, 88, 3, 7, 7, 60, 11]
 
-U32, F32, BOOL, STRING, ARRAY = 4, 6, 7, 8, 9
+I32, U32, F32, BOOL, STRING, ARRAY = 5, 4, 6, 7, 8, 9
 
 def q8_0(w):
     """ggml Q8_0 along the last axis: 32 weights -> f16 scale d = amax/127 and 32 int8 q; x = d*q.
@@ -35,6 +35,7 @@ def _s(x):
 
 def _value(t, v):
     if t == U32: return struct.pack("<I", v)
+    if t == I32: return struct.pack("<i", v)
     if t == F32: return struct.pack("<f", v)
     if t == BOOL: return struct.pack("<B", 1 if v else 0)
     if t == STRING: return _s(v)
@@ -109,3 +110,23 @@ def permute(wt, heads):
     """llama.cpp's converter permutes llama q/k rows so ggml's adjacent-pair RoPE equals HF's rotate_half."""
     return torch.from_numpy(np.ascontiguousarray(
         wt.numpy().reshape(heads, 2, wt.shape[0] // heads // 2, *wt.shape[1:]).swapaxes(1, 2).reshape(wt.shape)))
+
+def demo_tokenizer():
+    """GGUF tokenizer keys for jllm's 1k byte-level BPE trained on Brown (the one llama-tiny carries),
+    so that a demo model file runs under `jllm generate/score/logits -m`. Returns (kv, vocab size)."""
+    import json
+    tok = json.load(open(os.path.join(ROOT, "jllm-tokenizer", "src", "test", "resources", "train", "brown_1k.tokenizer.json"),
+                         encoding="utf-8"))
+    vocab = len(tok["model"]["vocab"])
+    special = {t["id"] for t in tok["added_tokens"] if t.get("special")}
+    kv = [("tokenizer.ggml.model", STRING, "gpt2"), ("tokenizer.ggml.pre", STRING, "gpt2"),
+          ("tokenizer.ggml.tokens", ARRAY, (STRING, [t for t, _ in sorted(tok["model"]["vocab"].items(), key=lambda kv: kv[1])])),
+          ("tokenizer.ggml.token_type", ARRAY, (I32, [3 if i in special else 1 for i in range(vocab)])),
+          ("tokenizer.ggml.merges", ARRAY, (STRING, [m if isinstance(m, str) else " ".join(m) for m in tok["model"]["merges"]])),
+          ("tokenizer.ggml.bos_token_id", U32, 0), ("tokenizer.ggml.eos_token_id", U32, 0)]
+    return kv, vocab
+
+def demo_path():
+    """The --demo OUT.gguf argument, or None: then the fixtures are written instead."""
+    import sys
+    return sys.argv[sys.argv.index("--demo") + 1] if "--demo" in sys.argv else None

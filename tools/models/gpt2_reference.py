@@ -16,11 +16,14 @@ Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt, 
 """
 import json, math, os
 import torch
-from gguf_io import FIXTURES, U32, F32, STRING, write_gguf, write_golden, write_safetensors, dequantized, causal_mask
+from gguf_io import demo_tokenizer, demo_path, FIXTURES, U32, F32, STRING, write_gguf, write_golden, write_safetensors, dequantized, causal_mask
 
 EPS = 1e-5
 
-def build(name, dim=64, layers=2, heads=4, vocab=101, ctx=64, quantize=False, seed=0):
+def build(name, dim=64, layers=2, heads=4, vocab=101, ctx=64, quantize=False, seed=0, demo=None):
+    tok_kv = []
+    if demo:  # a demo file for the CLI: jllm's Brown 1k BPE tokenizer inside, vocab sized to it
+        tok_kv, vocab = demo_tokenizer()
     ffn = 4 * dim
     g = torch.Generator().manual_seed(seed)
     w = lambda *s, scale=0.08: (torch.randn(*s, generator=g) * scale).float()
@@ -77,6 +80,10 @@ def build(name, dim=64, layers=2, heads=4, vocab=101, ctx=64, quantize=False, se
               (b + "ffn_norm.weight", P[f"{l}.ln2.w"]), (b + "ffn_norm.bias", P[f"{l}.ln2.b"]),
               (b + "ffn_up.weight", P[f"{l}.fc.w"].T), (b + "ffn_up.bias", P[f"{l}.fc.b"]),
               (b + "ffn_down.weight", P[f"{l}.mproj.w"].T), (b + "ffn_down.bias", P[f"{l}.mproj.b"])]
+    if demo:
+        write_gguf(demo, kv + tok_kv, T, quantize)
+        print("wrote", demo)
+        return
     out = os.path.join(FIXTURES, name)
     os.makedirs(out, exist_ok=True)
     write_gguf(os.path.join(out, "model.gguf"), kv, T, quantize)
@@ -99,5 +106,8 @@ def build(name, dim=64, layers=2, heads=4, vocab=101, ctx=64, quantize=False, se
     write_golden(out, forward)
 
 if __name__ == "__main__":
+    if demo_path():
+        build("gpt2-demo", seed=31, demo=demo_path())
+        raise SystemExit
     build("gpt2-tiny", seed=31)
     build("gpt2-q8_0", quantize=True, seed=32)

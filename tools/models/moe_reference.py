@@ -19,13 +19,16 @@ Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt, 
 """
 import math, os
 import torch
-from gguf_io import (FIXTURES, TOKENS, U32, F32, BOOL, STRING, write_gguf, write_golden, dequantized, rms,
+from gguf_io import (demo_tokenizer, demo_path, FIXTURES, TOKENS, U32, F32, BOOL, STRING, write_gguf, write_golden, dequantized, rms,
                      rotate_half, causal_mask, permute)
 
 EPS = 1e-6
 
 def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, experts=4, used=2, ffn=32, shared_ffn=0,
-          vocab=101, theta=10000.0, bias=False, qk_norm=False, norm_topk=True, quantize=False, seed=0):
+          vocab=101, theta=10000.0, bias=False, qk_norm=False, norm_topk=True, quantize=False, seed=0, demo=None):
+    tok_kv = []
+    if demo:  # a demo file for the CLI: jllm's Brown 1k BPE tokenizer inside, vocab sized to it
+        tok_kv, vocab = demo_tokenizer()
     head = head or dim // heads
     g = torch.Generator().manual_seed(seed)
     w = lambda *s, scale=0.08: (torch.randn(*s, generator=g) * scale).float()
@@ -116,12 +119,19 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, experts=
         if shared_ffn:
             T += [(b + "ffn_gate_inp_shexp.weight", P[f"{l}.sgate"]), (b + "ffn_gate_shexp.weight", P[f"{l}.sg"]),
                   (b + "ffn_up_shexp.weight", P[f"{l}.su"]), (b + "ffn_down_shexp.weight", P[f"{l}.sd"])]
+    if demo:
+        write_gguf(demo, kv + tok_kv, T, quantize)
+        print("wrote", demo)
+        return
     out = os.path.join(FIXTURES, name)
     os.makedirs(out, exist_ok=True)
     write_gguf(os.path.join(out, "model.gguf"), kv, T, quantize)
     write_golden(out, forward)
 
 if __name__ == "__main__":
+    if demo_path():
+        build("mixtral-demo", "llama", seed=21, demo=demo_path())
+        raise SystemExit
     build("mixtral-tiny", "llama", seed=21)
     build("mixtral-q8_0", "llama", quantize=True, seed=22)
     build("qwen2moe-tiny", "qwen2moe", theta=1000000.0, bias=True, shared_ffn=64, norm_topk=False, seed=23)
