@@ -11,7 +11,8 @@ record ArrayFrame(ArraySchema schema, int phase, int count, int ws) implements F
     @Override
     public void step(int b, Stack rest, Sink out) {
         if (Frame.isWhitespace(b)) {
-            if (ws < MAX_WS) out.add(new Stack(new ArrayFrame(schema, phase, count, ws + 1), rest));
+            int w = Frame.whitespace(ws, b);
+            if (w >= 0) out.add(new Stack(new ArrayFrame(schema, phase, count, w), rest));
             return;
         }
         switch (phase) {

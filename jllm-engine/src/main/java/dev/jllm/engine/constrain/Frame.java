@@ -6,8 +6,11 @@ package dev.jllm.engine.constrain;
  * compared for the mask cache.
  */
 sealed interface Frame permits RootFrame, ObjectFrame, KeyFrame, ArrayFrame, StringFrame, NumberFrame, LiteralFrame {
-    /** Most whitespace bytes in one place between tokens (so a model cannot loop on blanks forever). */
-    int MAX_WS = 12;
+    /**
+     * Whitespace between tokens is limited to nothing, one space, or a newline and at most this many
+     * spaces/tabs of indentation (as a pretty-printer writes), so a model cannot loop on blanks.
+     */
+    int MAX_INDENT = 20;
 
     /**
      * Reads byte {@code b} with {@code rest} below this frame; adds every resulting stack to
@@ -19,6 +22,15 @@ sealed interface Frame permits RootFrame, ObjectFrame, KeyFrame, ArrayFrame, Str
     default boolean endable() { return false; }
 
     static boolean isWhitespace(int b) { return b == ' ' || b == '\n' || b == '\t' || b == '\r'; }
+
+    /**
+     * The whitespace state after byte {@code b}, or -1 if not allowed. States: 0 none yet, 1 one
+     * space (nothing more), 2 + k a newline and k indentation bytes.
+     */
+    static int whitespace(int ws, int b) {
+        if (ws == 0) return b == ' ' ? 1 : b == '\n' ? 2 : -1;
+        return ws >= 2 && (b == ' ' || b == '\t') && ws - 2 < MAX_INDENT ? ws + 1 : -1;
+    }
 
     /** A persistent stack of frames; {@code rest} is shared between states. */
     record Stack(Frame top, Stack rest) {

@@ -16,7 +16,8 @@ import java.util.List;
  * state and is safe to use from many threads. Per request, make a {@link TokenConstraint}.
  *
  * <p>The language is a byte-level pushdown automaton over UTF-8 JSON: whitespace between tokens
- * is limited to {@value Frame#MAX_WS} bytes in a row, number digit runs are bounded, object keys
+ * is nothing, one space, or a newline plus up to {@value Frame#MAX_INDENT} bytes of indentation;
+ * number digit runs are bounded, object keys
  * and enum values are written in compact form, and strings are valid UTF-8 with JSON escapes.
  */
 public final class JsonSchemaGrammar {

@@ -24,7 +24,8 @@ record ObjectFrame(ObjectSchema schema, int phase, long seen, int next, int ws, 
     @Override
     public void step(int b, Stack rest, Sink out) {
         if (Frame.isWhitespace(b)) {
-            if (ws < MAX_WS) out.add(new Stack(new ObjectFrame(schema, phase, seen, next, ws + 1, pending), rest));
+            int w = Frame.whitespace(ws, b);
+            if (w >= 0) out.add(new Stack(new ObjectFrame(schema, phase, seen, next, w, pending), rest));
             return;
         }
         switch (phase) {

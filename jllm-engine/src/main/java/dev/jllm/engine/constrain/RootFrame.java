@@ -19,7 +19,8 @@ record RootFrame(Sequence seq, int part, int offset, int round) implements Frame
         if (part == parts.length) {
             if (round + 1 >= seq.maxRounds()) return;
             if (Frame.isWhitespace(b)) {
-                if (offset < MAX_WS) out.add(new Stack(new RootFrame(seq, part, offset + 1, round), rest));
+                int w = Frame.whitespace(offset, b);
+                if (w >= 0) out.add(new Stack(new RootFrame(seq, part, w, round), rest));
                 return;
             }
             new RootFrame(seq, 0, 0, round + 1).step(b, rest, out);
@@ -32,7 +33,8 @@ record RootFrame(Sequence seq, int part, int offset, int round) implements Frame
             return;
         }
         if (Frame.isWhitespace(b)) {
-            if (offset < MAX_WS) out.add(new Stack(new RootFrame(seq, part, offset + 1, round), rest));
+            int w = Frame.whitespace(offset, b);
+            if (w >= 0) out.add(new Stack(new RootFrame(seq, part, w, round), rest));
             return;
         }
         ValueStart.start((SchemaNode) parts[part], b, new Stack(new RootFrame(seq, part + 1, 0, round), rest), out);

@@ -82,13 +82,15 @@ class JsonSchemaGrammarTest {
                 no("{\"name\":\"Al\",\"age\":1,\"email\":\"01234567890\"}")));
         JsonSchemaGrammar g = JsonSchemaGrammar.compile(PERSON);
         // Things the validator allows but the grammar deliberately does not (documented): a lone
-        // surrogate escape, schema order, more than MAX_WS blanks, trailing blanks.
+        // surrogate escape, schema order, blanks beyond one space or a newline and indentation, trailing blanks.
         assertThat(g.accepts("{\"name\":\"\\ud800\",\"age\":1}")).isFalse();
         assertThat(g.accepts("{\"age\":1,\"name\":\"Al\"}")).isFalse();
         assertThat(JsonSchemaGrammar.compile(SchemaOracle.STRICT.valueToTree(parse(PERSON)), true, true)
                 .accepts("{\"age\":1,\"name\":\"Al\"}")).isTrue();
-        assertThat(g.accepts("{" + " ".repeat(Frame.MAX_WS) + "\"name\":\"A\",\"age\":1}")).isTrue();
-        assertThat(g.accepts("{" + " ".repeat(Frame.MAX_WS + 1) + "\"name\":\"A\",\"age\":1}")).isFalse();
+        assertThat(g.accepts("{\n" + " ".repeat(Frame.MAX_INDENT) + "\"name\":\"A\",\"age\":1}")).isTrue();
+        assertThat(g.accepts("{\n" + " ".repeat(Frame.MAX_INDENT + 1) + "\"name\":\"A\",\"age\":1}")).isFalse();
+        assertThat(g.accepts("{  \"name\":\"A\",\"age\":1}")).isFalse();
+        assertThat(g.accepts("{\n\n\"name\":\"A\",\"age\":1}")).isFalse();
         assertThat(g.accepts("{\"name\":\"A\",\"age\":1} ")).isFalse();
         assertThat(g.acceptsPrefix("{\"name\":\"A\",\"age\":1")).isTrue();
         assertThat(g.accepts("{\"name\":\"A\",\"age\":1")).isFalse();
