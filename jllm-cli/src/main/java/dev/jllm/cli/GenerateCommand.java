@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jllm.engine.Generator;
 import dev.jllm.engine.SamplingParams;
 import dev.jllm.engine.LoadedModel;
+import dev.jllm.engine.constrain.JsonSchemaGrammar;
+import dev.jllm.engine.constrain.NextTokenMask;
+import dev.jllm.engine.constrain.TokenMasks;
+import dev.jllm.engine.constrain.VocabularyIndex;
 import dev.jllm.tensor.kernel.Simd;
 import dev.jllm.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -49,6 +53,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object at the end instead of streaming.")
     boolean json;
 
+    @Option(names = "--json-schema", paramLabel = "FILE", description = "Constrain the output to JSON that validates against this JSON Schema (see docs/structured-output.md).")
+    Path jsonSchema;
+
+    @Option(names = "--json-object", description = "Constrain the output to a JSON object.")
+    boolean jsonObject;
+
     @Override
     public Integer call() throws Exception {
         if ((prompt == null) == (promptTokens == null)) throw new IllegalArgumentException("give exactly one of -p TEXT or --prompt-tokens IDS");
@@ -58,9 +68,10 @@ final class GenerateCommand implements Callable<Integer> {
             Tokenizer tok = lm.tokenizer();
             int[] ids = promptTokens != null ? promptTokens : tok.encode(prompt, true, true);
             SamplingParams sp = sampling.params();
+            NextTokenMask mask = constraint(tok, lm.endIds());
             PrintStream out = System.out; // UTF-8: the launcher sets stdout.encoding
             Generator.Result r = new Generator(lm.model(), tok).generate(
-                    new Generator.Request(ids, maxTokens, sp, stops, lm.endIds(), truncate),
+                    new Generator.Request(ids, maxTokens, sp, stops, lm.endIds(), truncate), mask,
                     json ? s -> { } : s -> { out.print(s); out.flush(); });
             Generator.Stats st = r.stats();
             if (json) {
@@ -81,5 +92,24 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The grammar mask of --json-schema / --json-object, or null. */
+    private NextTokenMask constraint(Tokenizer tok, int[] endIds) throws java.io.IOException {
+        if (jsonSchema != null && jsonObject) throw new IllegalArgumentException("give at most one of --json-schema and --json-object");
+        JsonSchemaGrammar g;
+        if (jsonSchema != null) {
+            if (!Files.exists(jsonSchema)) throw new IllegalArgumentException("JSON Schema file not found: " + jsonSchema);
+            try {
+                g = JsonSchemaGrammar.compile(Files.readString(jsonSchema));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(jsonSchema + ": " + e.getMessage(), e);
+            }
+        } else if (jsonObject) {
+            g = JsonSchemaGrammar.anyObject();
+        } else {
+            return null;
+        }
+        return new TokenMasks(g, VocabularyIndex.of(tok, endIds)).newConstraint();
     }
 }
