@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
         description = {"Measure speed on this machine. With -m: a model's prefill tok/s, decode tok/s, time to first token,",
                 "peak RSS and the decode ceiling (memory bandwidth / weight bytes read per token).",
                 "Subcommands measure kernels and tokenizers, or write a random-weight model file of a real shape."},
-        subcommands = {BenchKernelsCommand.class, BenchTokenizerCommand.class, BenchModelFileCommand.class, BenchEmbedCommand.class, BenchIndexCommand.class, BenchServeCommand.class})
+        subcommands = {BenchKernelsCommand.class, BenchTokenizerCommand.class, BenchModelFileCommand.class, BenchEmbedCommand.class, BenchIndexCommand.class, BenchServeCommand.class, BenchTrainCommand.class})
 public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -70,7 +70,7 @@ public final class TrainingRun implements AutoCloseable {
             Trainer.Settings settings = new Trainer.Settings(t.steps, t.accumulation, t.gradClip, t.evalInterval,
                     t.checkpointInterval, t.keepCheckpoints, t.logInterval, recipe.data.docMasking, recipe.seed);
             ObjectNode info = Checkpoint.JSON.createObjectNode();
-            info.set("recipe", Checkpoint.JSON.valueToTree(recipe));
+            info.set("recipe", RecipeReader.toTree(recipe));
             info.put("tokenizer_file", data.tokenizerFile().getFileName().toString());
             info.put("vocab_size", data.tokenizer().vocabSize());
             info.put("eos_id", data.eos());
@@ -108,7 +108,7 @@ public final class TrainingRun implements AutoCloseable {
 
     /** A resumed run may change only the step budget and intervals; anything that shapes the weights must match. */
     private static void requireSameRun(Recipe saved, Recipe given, Path savedPath) {
-        JsonNode a = Checkpoint.JSON.valueToTree(saved), b = Checkpoint.JSON.valueToTree(given);
+        JsonNode a = RecipeReader.toTree(saved), b = RecipeReader.toTree(given);
         for (String section : List.of("seed", "model", "tokenizer", "data", "optimizer")) {
             if (!a.path(section).equals(b.path(section))) {
                 throw new IllegalArgumentException("--resume: the recipe's '" + section + "' differs from the run's " + savedPath

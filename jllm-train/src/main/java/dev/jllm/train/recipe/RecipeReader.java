@@ -89,6 +89,20 @@ public final class RecipeReader {
         }
     }
 
+    /** The recipe as a JSON tree with the file's snake_case names (stored in checkpoints). */
+    public static com.fasterxml.jackson.databind.JsonNode toTree(Recipe r) {
+        return YAML.valueToTree(r);
+    }
+
+    /** Reads a tree made by {@link #toTree}; {@code source} names it in errors. */
+    public static Recipe fromTree(com.fasterxml.jackson.databind.JsonNode node, String source) {
+        try {
+            return YAML.treeToValue(node, Recipe.class).validate();
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": the stored recipe is not valid: " + e.getMessage(), e);
+        }
+    }
+
     private static String path(JsonMappingException e) {
         StringBuilder sb = new StringBuilder();
         for (JsonMappingException.Reference ref : e.getPath()) {
