@@ -170,14 +170,11 @@ public final class AttentionOp {
                             float m = Math.max(max[r], tileMax);
                             float correction = (float) Math.exp(max[r] - m); // exp(-inf) = 0 on the first tile
                             if (correction != 1f) scale(acc, r * hd, hd, correction);
-                            float l = sum[r] * correction;
+                            sum[r] = sum[r] * correction + expShift(s, e - a, m);
                             for (int j = a; j < e; j++) {
-                                float p = (float) Math.exp(s[j - a] - m);
-                                if (p == 0f) continue;
-                                l += p;
-                                axpy(p, v, ((b * seq + j) * g.kvHeads + kvh) * hd, acc, r * hd, hd);
+                                float p = s[j - a];
+                                if (p != 0f) axpy(p, v, ((b * seq + j) * g.kvHeads + kvh) * hd, acc, r * hd, hd);
                             }
-                            sum[r] = l;
                             max[r] = m;
                         }
                     }
@@ -234,10 +231,14 @@ public final class AttentionOp {
                             float rowLse = lse[(b * g.heads + h) * seq + i];
                             scores(qs, 0, kt, seq, k, b, kvh, g, a, e, s);
                             scores(dOut, qo, vt, seq, v, b, kvh, g, a, e, dp);
+                            if (docs != null) {
+                                for (int j = a; j < e; j++) if (docs[b * seq + j] != docs[t]) s[j - a] = Float.NEGATIVE_INFINITY;
+                            }
+                            expShift(s, e - a, rowLse); // the probabilities, recomputed
                             Arrays.fill(dqRow, 0f);
                             for (int j = a; j < e; j++) {
-                                if (docs != null && docs[b * seq + j] != docs[t]) continue;
-                                float p = (float) Math.exp(s[j - a] - rowLse);
+                                float p = s[j - a];
+                                if (p == 0f) continue;
                                 float ds = p * (dp[j - a] - delta[i]);
                                 int kvo = ((b * seq + j) * g.kvHeads + kvh) * hd;
                                 if (dv != null) axpy(p, dOut, qo, dv, kvo, hd);
@@ -284,6 +285,26 @@ public final class AttentionOp {
             }
         }
         for (; j < e; j++) s[j - a] = dot(x, xo, k, ((b * seq + j) * g.kvHeads + kvh) * hd, hd);
+    }
+
+    /** {@code s[i] = exp(s[i] - shift)} for i &lt; n (vector exp); returns their sum. */
+    private static float expShift(float[] s, int n, float shift) {
+        int i = 0;
+        float total = 0;
+        if (!Simd.SCALAR) {
+            FloatVector sh = FloatVector.broadcast(F, shift), acc = FloatVector.zero(F);
+            for (; i + LANES <= n; i += LANES) {
+                FloatVector p = FloatVector.fromArray(F, s, i).sub(sh).lanewise(VectorOperators.EXP);
+                p.intoArray(s, i);
+                acc = acc.add(p);
+            }
+            total = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            s[i] = (float) Math.exp(s[i] - shift);
+            total += s[i];
+        }
+        return total;
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {
