@@ -56,6 +56,26 @@ class TapeTest {
     }
 
     @Test
+    void crossEntropyWithEveryTargetIgnoredIsZeroAndBadInputsAreNamed() {
+        Tape t = new Tape();
+        Var h = Var.of(new float[] {1, 2, 3, 4}, 2, 2), w = Var.of(new float[] {1, 0, 0, 1, 1, 1}, 3, 2);
+        CrossEntropy.Result r = CrossEntropy.linear(t, h, w, new int[] {-100, -100});
+        assertThat(r.loss().data()[0]).isZero();
+        assertThat(r.tokens()).isZero();
+        t.backward(r.loss(), 1f);
+        assertThat(h.hasGrad()).isFalse();
+        assertThatThrownBy(() -> CrossEntropy.linear(new Tape(), h, w, new int[] {0, 3}))
+                .hasMessageContaining("target 3 at row 1 is outside [0, 3)");
+        assertThatThrownBy(() -> CrossEntropy.linear(new Tape(), h, w, new int[] {0}))
+                .hasMessageContaining("1 targets for 2 rows");
+        assertThatThrownBy(() -> LinearOps.linear(new Tape(), h, Var.of(new float[6], 2, 3), null))
+                .hasMessageContaining("weight must be [out, 2]");
+        assertThatThrownBy(() -> EmbeddingOp.lookup(new Tape(), w, new int[] {1, 5}))
+                .hasMessageContaining("token id 5 at position 1");
+        assertThatThrownBy(() -> LinearOps.matmul(new Tape(), h, w)).hasMessageContaining("inner dimensions differ");
+    }
+
+    @Test
     void theGradientCheckerCatchesAWrongBackward() {
         // silu forward with the backward of x·sigmoid missing the x·s·(1−s) term
         GradCheck.Op wrong = (t, v) -> {
