@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The automaton against an independent validator: hand-written texts it must accept or refuse,
  * and random sentences of each grammar, every one of which must parse and validate.
  */
-class JsonSchemaGrammarTest {
+public class JsonSchemaGrammarTest {
     static final String PERSON = """
             {"type":"object","properties":{
               "name":{"type":"string","minLength":1,"maxLength":8},
@@ -181,7 +181,7 @@ class JsonSchemaGrammarTest {
      * A random walk over allowed bytes, leaning towards closing characters so that it ends; null
      * if it did not complete within {@code maxBytes}.
      */
-    static byte[] randomSentence(JsonSchemaGrammar g, SplittableRandom rnd, int maxBytes) {
+    public static byte[] randomSentence(JsonSchemaGrammar g, SplittableRandom rnd, int maxBytes) {
         AutomatonState s = g.initialState();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         List<Integer> allowed = new ArrayList<>();

@@ -18,12 +18,12 @@ import java.util.Set;
  * The independent judge: Jackson (strict: no trailing tokens) parses the text and networknt's
  * JSON Schema validator (draft 2020-12) checks it against the schema.
  */
-final class SchemaOracle {
-    static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+public final class SchemaOracle {
+    public static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
     private final JsonSchema schema;
 
-    SchemaOracle(String schemaJson) {
+    public SchemaOracle(String schemaJson) {
         try {
             schema = FACTORY.getSchema(STRICT.readTree(schemaJson));
         } catch (Exception e) {
@@ -32,7 +32,7 @@ final class SchemaOracle {
     }
 
     /** Null when {@code bytes} is well-formed UTF-8 JSON that validates; otherwise why not. */
-    String problem(byte[] bytes) {
+    public String problem(byte[] bytes) {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -51,5 +51,5 @@ final class SchemaOracle {
         return errors.isEmpty() ? null : "invalid: " + errors;
     }
 
-    String problem(String text) { return problem(text.getBytes(StandardCharsets.UTF_8)); }
+    public String problem(String text) { return problem(text.getBytes(StandardCharsets.UTF_8)); }
 }
