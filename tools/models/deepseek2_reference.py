@@ -19,11 +19,13 @@ Variants:
                   context of 32 with mscale = mscale_all_dim = 1
   deepseek3-q8_0  deepseek3-tiny's shapes with the matrices as ggml Q8_0 (routers F32, as
                   llama.cpp's quantizer leaves them); the reference runs on the dequantized weights
-Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt, greedy.txt}.
+Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt, greedy.txt} and, for
+the F32 variants, the same weights as a Hugging Face checkpoint in <variant>/hf/ (config.json with
+kv_lora_rank, topk_method, scoring_func, rope_scaling...; per-expert mlp.experts.E tensors).
 """
-import math, os
+import json, math, os
 import torch
-from gguf_io import demo_tokenizer, demo_path, FIXTURES, U32, F32, BOOL, STRING, write_gguf, write_golden, dequantized, rms, rotate_half, causal_mask
+from gguf_io import demo_tokenizer, demo_path, write_safetensors, FIXTURES, U32, F32, BOOL, STRING, write_gguf, write_golden, dequantized, rms, rotate_half, causal_mask
 
 EPS = 1e-6
 
@@ -191,6 +193,42 @@ def build(name, dim=64, layers=2, heads=4, q_rank=0, kv_rank=32, nope=32, rope=1
     out = os.path.join(FIXTURES, name)
     os.makedirs(out, exist_ok=True)
     write_gguf(os.path.join(out, "model.gguf"), kv, T, quantize)
+    if not quantize:  # the same weights as a Hugging Face checkpoint (DeepseekV2/V3ForCausalLM names)
+        hf = {"model.embed_tokens.weight": P["tok"], "model.norm.weight": P["norm"], "lm_head.weight": P["out"]}
+        names = {"an": "input_layernorm", "kva": "self_attn.kv_a_proj_with_mqa", "kvan": "self_attn.kv_a_layernorm",
+                 "kvb": "self_attn.kv_b_proj", "o": "self_attn.o_proj", "fn": "post_attention_layernorm", "q": "self_attn.q_proj",
+                 "qa": "self_attn.q_a_proj", "qan": "self_attn.q_a_layernorm", "qb": "self_attn.q_b_proj", "g": "mlp.gate_proj",
+                 "u": "mlp.up_proj", "d": "mlp.down_proj", "router": "mlp.gate", "sg": "mlp.shared_experts.gate_proj",
+                 "su": "mlp.shared_experts.up_proj", "sd": "mlp.shared_experts.down_proj"}
+        for key, t in P.items():
+            l, _, n = key.partition(".")
+            if not l.isdigit():
+                continue
+            if n in ("ge", "ue", "de"):
+                for e in range(experts):
+                    hf[f"model.layers.{l}.mlp.experts.{e}.{dict(ge='gate', ue='up', de='down')[n]}_proj.weight"] = t[e]
+            elif n == "bias":
+                hf[f"model.layers.{l}.mlp.gate.e_score_correction_bias"] = t
+            else:
+                hf[f"model.layers.{l}.{names[n]}.weight"] = t
+        v3 = gating == "sigmoid"
+        cfg = {"architectures": ["DeepseekV3ForCausalLM" if v3 else "DeepseekV2ForCausalLM"],
+               "model_type": "deepseek_v3" if v3 else "deepseek_v2", "hidden_size": dim, "intermediate_size": ffn,
+               "moe_intermediate_size": expert_ffn, "num_hidden_layers": layers, "num_attention_heads": heads,
+               "num_key_value_heads": heads, "n_shared_experts": shared, "n_routed_experts": experts,
+               "routed_scaling_factor": scale, "kv_lora_rank": kv_rank, "q_lora_rank": q_rank or None,
+               "qk_rope_head_dim": rope, "qk_nope_head_dim": nope, "v_head_dim": v_dim,
+               "topk_method": "noaux_tc" if v3 else ("group_limited_greedy" if groups else "greedy"),
+               "n_group": groups or 1, "topk_group": groups_used or 1, "num_experts_per_tok": used,
+               "first_k_dense_replace": dense, "norm_topk_prob": norm, "scoring_func": gating, "rms_norm_eps": EPS,
+               "rope_theta": theta, "max_position_embeddings": 256, "vocab_size": vocab, "tie_word_embeddings": False,
+               "rope_scaling": {"type": "yarn", "factor": yarn_factor, "original_max_position_embeddings": yarn_orig,
+                                "beta_fast": 32, "beta_slow": 1, "mscale": mscale_all, "mscale_all_dim": mscale_all}
+               if yarn_factor else None}
+        os.makedirs(os.path.join(out, "hf"), exist_ok=True)
+        with open(os.path.join(out, "hf", "config.json"), "w") as f:
+            json.dump(cfg, f, indent=1)
+        write_safetensors(os.path.join(out, "hf", "model.safetensors"), hf)
     write_golden(out, forward)
 
 V3 = dict(q_rank=32, gating="sigmoid", bias=True, groups=4, groups_used=2, norm=True, scale=2.5, shared=1,

@@ -1,6 +1,11 @@
 package dev.jllm.models;
 
+import dev.jllm.formats.WeightFile;
 import dev.jllm.formats.gguf.GgufFile;
+import dev.jllm.formats.hf.HfConfig;
+import dev.jllm.formats.hf.MlaConfig;
+import dev.jllm.formats.hf.MoeConfig;
+import dev.jllm.formats.hf.RopeScaling;
 import dev.jllm.nn.Embedding;
 import dev.jllm.nn.FeedForward;
 import dev.jllm.nn.Linear;
@@ -16,7 +21,10 @@ import dev.jllm.tensor.kernel.Rope;
 import dev.jllm.tensor.kernel.RopeFrequencies;
 
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * DeepSeek-V2 / V2-Lite / V3 ({@code general.architecture = deepseek2}) as llama.cpp stores it:
@@ -98,6 +106,72 @@ public final class DeepSeek2 implements CausalLM {
                     g.bool(a + ".expert_weights_norm", false), (float) g.number(a + ".expert_weights_scale", 1.0),
                     (int) g.integer(a + ".expert_group_count", 0), (int) g.integer(a + ".expert_group_used_count", 0));
         }
+
+        /**
+         * From a Hugging Face config.json ({@code deepseek_v2}, {@code deepseek_v3}) with HF's
+         * semantics: V2's gates either renormalize or scale (topk_method greedy or
+         * group_limited_greedy), V3's ({@code noaux_tc}) renormalize and then scale; YaRN's cos/sin
+         * factor is mscale(factor, mscale) / mscale(factor, mscale_all_dim).
+         */
+        static Config fromHf(WeightFile w, HfConfig h, int vocab) {
+            MlaConfig mla = h.mla();
+            if (mla == null) throw new IllegalArgumentException(w.path() + ": config.json lacks kv_lora_rank (not multi-head latent attention)");
+            MoeConfig moe = h.moe();
+            int ropeDim = mla.qkRopeHeadDim(), nope = mla.qkNopeHeadDim(), layers = h.numHiddenLayers();
+            double theta = h.ropeTheta();
+            RopeScaling r = h.ropeScaling();
+            RopeFrequencies rope;
+            double softmaxMscale = 1;
+            String type = r == null || r.type() == null ? "default" : r.type();
+            switch (type) {
+                case "default" -> rope = RopeFrequencies.plain(ropeDim, theta);
+                case "yarn" -> {
+                    double f = r.factor(), m = r.mscale() != null ? r.mscale() : 1, all = r.mscaleAllDim() != null ? r.mscaleAllDim() : 0;
+                    if (all != 0) softmaxMscale = yarnMscale(f, all);
+                    if (r.originalMaxPositionEmbeddings() == null) {
+                        throw new IllegalArgumentException(w.path() + ": rope_scaling yarn needs original_max_position_embeddings");
+                    }
+                    rope = RopeFrequencies.yarn(ropeDim, theta, new RopeFrequencies.Yarn(f, r.originalMaxPositionEmbeddings(),
+                            r.betaFast() != null ? r.betaFast() : 0, r.betaSlow() != null ? r.betaSlow() : 0, 0, 0,
+                            yarnMscale(f, m) / yarnMscale(f, all), true));
+                }
+                default -> throw new IllegalArgumentException(w.path() + ": rope_scaling type '" + type
+                        + "' is not supported for DeepSeek (supported: default, yarn)");
+            }
+            int leading = moe == null ? layers : moe.firstKDenseReplace() != null ? moe.firstKDenseReplace() : 0;
+            ExpertRouting.Gating gating = ExpertRouting.Gating.SOFTMAX;
+            boolean normalize = false;
+            float scale = 1;
+            int groups = 0, groupsUsed = 0, used = 0, expertFfn = 0, shared = 0;
+            if (moe != null) {
+                String scoring = moe.scoringFunc() == null ? "softmax" : moe.scoringFunc();
+                if (!scoring.equals("softmax") && !scoring.equals("sigmoid")) {
+                    throw new IllegalArgumentException(w.path() + ": scoring_func '" + scoring + "' is not supported (softmax, sigmoid)");
+                }
+                gating = scoring.equals("sigmoid") ? ExpertRouting.Gating.SIGMOID : ExpertRouting.Gating.SOFTMAX;
+                String method = moe.topkMethod() == null ? "greedy" : moe.topkMethod();
+                used = moe.numExpertsPerTok();
+                normalize = Boolean.TRUE.equals(moe.normTopkProb());
+                double routed = moe.routedScalingFactor() != null ? moe.routedScalingFactor() : 1.0;
+                boolean v3 = method.equals("noaux_tc");
+                scale = (float) (!v3 && normalize && used > 1 ? 1.0 : routed);
+                if (!method.equals("greedy")) {
+                    groups = h.raw().path("n_group").asInt(0);
+                    groupsUsed = h.raw().path("topk_group").asInt(0);
+                }
+                if (moe.moeIntermediateSize() == null) throw new IllegalArgumentException(w.path() + ": config.json lacks moe_intermediate_size");
+                expertFfn = moe.moeIntermediateSize();
+                shared = moe.nSharedExperts() != null ? moe.nSharedExperts() : 0;
+            }
+            return new Config(h.hiddenSize(), layers, h.numAttentionHeads(), mla.qLoraRank() != null ? mla.qLoraRank() : 0,
+                    mla.kvLoraRank(), nope, ropeDim, mla.vHeadDim(), h.intermediateSize() != null ? h.intermediateSize() : 0,
+                    expertFfn, shared, leading, h.vocabSize() != null ? h.vocabSize() : vocab,
+                    h.maxPositionEmbeddings() != null ? h.maxPositionEmbeddings() : 4096,
+                    (float) (h.rmsNormEps() != null ? h.rmsNormEps() : 1e-6), rope,
+                    (float) (softmaxMscale * softmaxMscale / Math.sqrt(nope + ropeDim)), gating, used, normalize, scale, groups, groupsUsed);
+        }
+
+        private static double yarnMscale(double factor, double m) { return factor <= 1 ? 1 : 0.1 * m * Math.log(factor) + 1; }
     }
 
     private record Block(RmsNorm attnNorm, MultiHeadLatentAttention attn, RmsNorm ffnNorm, FeedForward ffn) {}
@@ -118,12 +192,67 @@ public final class DeepSeek2 implements CausalLM {
 
     /** Binds a deepseek2 GGUF file (weights stay mapped: the file must stay open). */
     public static DeepSeek2 fromGguf(GgufFile g) {
-        Config c = Config.fromGguf(g);
         Set<String> names = g.tensorInfos().keySet();
-        MoeWeights.Lookup w = new MoeWeights.Lookup(g, names::contains, name -> {
+        return bind(Config.fromGguf(g), new MoeWeights.Lookup(g, names::contains, name -> {
             if (!names.contains(name)) throw new IllegalArgumentException(g.path() + ": missing tensor " + name);
             return g.tensor(name);
-        });
+        }));
+    }
+
+    /** Binds a Hugging Face DeepSeek-V2/V3 checkpoint ({@code model.layers.N.self_attn.kv_b_proj}, {@code mlp.experts.E}...). */
+    public static DeepSeek2 fromHf(WeightFile f, HfConfig h) {
+        Set<String> names = new HashSet<>();
+        for (var e : f.entries()) names.add(e.name());
+        if (!names.contains("model.embed_tokens.weight")) throw new IllegalArgumentException(f.path() + ": missing tensor model.embed_tokens.weight");
+        Config c = Config.fromHf(f, h, f.tensor("model.embed_tokens.weight").size(0));
+        return bind(c, new MoeWeights.Lookup(f, name -> names.contains(hfName(name)), name -> {
+            String hf = hfName(name);
+            if (!names.contains(hf)) throw new IllegalArgumentException(f.path() + ": missing tensor " + hf);
+            return f.tensor(hf);
+        }));
+    }
+
+    private static final Pattern EXPERT = Pattern.compile("ffn_(gate|up|down)\\.(\\d+)");
+
+    /** The HF name of a llama.cpp deepseek2 tensor name (the GGUF names are this class's vocabulary). */
+    static String hfName(String gguf) {
+        switch (gguf) {
+            case "token_embd.weight": return "model.embed_tokens.weight";
+            case "output_norm.weight": return "model.norm.weight";
+            case "output.weight": return "lm_head.weight";
+            default: break;
+        }
+        if (!gguf.startsWith("blk.")) return gguf;
+        int dot = gguf.indexOf('.', 4);
+        String layer = gguf.substring(4, dot), rest = gguf.substring(dot + 1);
+        if (rest.equals("exp_probs_b.bias")) return "model.layers." + layer + ".mlp.gate.e_score_correction_bias";
+        int s = rest.lastIndexOf('.');
+        String part = rest.substring(0, s);
+        Matcher m = EXPERT.matcher(part);
+        String hf = m.matches() ? "mlp.experts." + m.group(2) + "." + m.group(1) + "_proj" : switch (part) {
+            case "attn_norm" -> "input_layernorm";
+            case "attn_q" -> "self_attn.q_proj";
+            case "attn_q_a" -> "self_attn.q_a_proj";
+            case "attn_q_a_norm" -> "self_attn.q_a_layernorm";
+            case "attn_q_b" -> "self_attn.q_b_proj";
+            case "attn_kv_a_mqa" -> "self_attn.kv_a_proj_with_mqa";
+            case "attn_kv_a_norm" -> "self_attn.kv_a_layernorm";
+            case "attn_kv_b" -> "self_attn.kv_b_proj";
+            case "attn_output" -> "self_attn.o_proj";
+            case "ffn_norm" -> "post_attention_layernorm";
+            case "ffn_gate" -> "mlp.gate_proj";
+            case "ffn_up" -> "mlp.up_proj";
+            case "ffn_down" -> "mlp.down_proj";
+            case "ffn_gate_inp" -> "mlp.gate";
+            case "ffn_gate_shexp" -> "mlp.shared_experts.gate_proj";
+            case "ffn_up_shexp" -> "mlp.shared_experts.up_proj";
+            case "ffn_down_shexp" -> "mlp.shared_experts.down_proj";
+            default -> part;
+        };
+        return "model.layers." + layer + "." + hf + rest.substring(s);
+    }
+
+    private static DeepSeek2 bind(Config c, MoeWeights.Lookup w) {
         int d = c.dim(), qk = c.nope() + c.ropeDim(), rank = c.kvLoraRank();
         RotaryEmbedding rope = new RotaryEmbedding(c.rope(), Rope.Pairing.ADJACENT); // llama.cpp: NORM rope for deepseek2
         Block[] blocks = new Block[c.layers()];
@@ -138,7 +267,7 @@ public final class DeepSeek2 implements CausalLM {
             } else {
                 q = new Linear(w.shaped(p + "attn_q.weight", (long) c.heads() * qk, d), null);
             }
-            MultiHeadLatentAttention.UpProjections up = names.contains(p + "attn_k_b.weight")
+            MultiHeadLatentAttention.UpProjections up = w.has().test(p + "attn_k_b.weight")
                     ? MultiHeadLatentAttention.UpProjections.split(w.shaped(p + "attn_k_b.weight", c.heads(), rank, c.nope()),
                             w.shaped(p + "attn_v_b.weight", c.heads(), c.valueDim(), rank))
                     : MultiHeadLatentAttention.UpProjections.fused(
@@ -153,7 +282,7 @@ public final class DeepSeek2 implements CausalLM {
                 ffn = new SwiGluFeedForward(new Linear(w.shaped(p + "ffn_gate.weight", c.ffn(), d), null),
                         new Linear(w.shaped(p + "ffn_up.weight", c.ffn(), d), null), new Linear(w.shaped(p + "ffn_down.weight", d, c.ffn()), null));
             } else {
-                float[] bias = names.contains(p + "exp_probs_b.bias") ? w.tensor().apply(p + "exp_probs_b.bias").toFloatArray() : null;
+                float[] bias = w.has().test(p + "exp_probs_b.bias") ? w.tensor().apply(p + "exp_probs_b.bias").toFloatArray() : null;
                 ExpertRouting.Policy policy = new ExpertRouting.Policy(c.gating(), c.expertsUsed(), c.normalize(), c.routedScale(),
                         bias, c.groups(), c.groupsUsed());
                 ffn = MoeWeights.bind(w, p, d, c.expertFfn(), c.sharedExperts() * c.expertFfn(), policy);
@@ -162,7 +291,7 @@ public final class DeepSeek2 implements CausalLM {
                     new RmsNorm(vector(w, p + "ffn_norm.weight", d), c.eps()), ffn);
         }
         Tensor emb = w.shaped("token_embd.weight", c.vocab(), d);
-        Tensor out = names.contains("output.weight") ? w.shaped("output.weight", c.vocab(), d) : emb;
+        Tensor out = w.has().test("output.weight") ? w.shaped("output.weight", c.vocab(), d) : emb;
         return new DeepSeek2(c, new Embedding(emb), blocks, new RmsNorm(vector(w, "output_norm.weight", d), c.eps()), new Linear(out, null));
     }
 

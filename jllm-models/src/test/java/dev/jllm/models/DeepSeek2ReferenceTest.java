@@ -29,6 +29,18 @@ class DeepSeek2ReferenceTest {
         }
     }
 
+    /** The same weights as HF checkpoints (kv_b_proj, per-expert mlp.experts.E, config.json gates and rope_scaling). */
+    @ParameterizedTest
+    @ValueSource(strings = {"deepseek2-lite", "deepseek3-tiny"})
+    void huggingFaceCheckpointsMatchPyTorch(String variant) throws Exception {
+        ReferenceFixture f = ReferenceFixture.load(variant);
+        try (ModelLoader.Loaded l = ModelLoader.load(f.dir().resolve("hf"))) {
+            assertThat(l.model()).isInstanceOf(DeepSeek2.class);
+            f.checkLogits(l.model(), 1e-3);
+            f.checkGreedy(l.model());
+        }
+    }
+
     @Test
     void q8_0MatchesPyTorchOnTheDequantizedWeights() throws Exception {
         ReferenceFixture f = ReferenceFixture.load("deepseek3-q8_0");

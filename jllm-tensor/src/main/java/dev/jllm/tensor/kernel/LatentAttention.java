@@ -37,11 +37,13 @@ public final class LatentAttention {
         KernelArgs.slice("latent", latent, 0, (long) nKv * rank);
         KernelArgs.slice("ropeKeys", ropeKeys, 0, (long) nKv * ropeDim);
         KernelArgs.slice("out", out, 0, (long) nQ * heads * rank);
-        int blocks = (heads + HEAD_BLOCK - 1) / HEAD_BLOCK;
+        // Smaller head blocks when there are few queries (decode), so every thread gets work.
+        int perBlock = Math.max(1, Math.min(HEAD_BLOCK, nQ * heads / (2 * Parallel.threads())));
+        int blocks = (heads + perBlock - 1) / perBlock;
         Parallel.forRange(nQ * blocks, 1, (start, end) -> {
-            float[] scores = new float[HEAD_BLOCK * Math.max(1, nKv)];
+            float[] scores = new float[perBlock * Math.max(1, nKv)];
             for (int item = start; item < end; item++) {
-                int i = item / blocks, h0 = (item % blocks) * HEAD_BLOCK, h1 = Math.min(heads, h0 + HEAD_BLOCK);
+                int i = item / blocks, h0 = (item % blocks) * perBlock, h1 = Math.min(heads, h0 + perBlock);
                 int visible = Math.min(nKv, qPos0 + i + 1);
                 for (int j = 0; j < visible; j++) {
                     for (int h = h0; h < h1; h++) {
