@@ -517,43 +517,62 @@ public final class Llama implements PagedCausalLM, TrainableLM {
      * Every weight in GGUF order (embedding; per block attn_norm, attn_q/k/v (+ biases, q/k
      * norms when present), attn_output, ffn_norm, ffn_gate/up/down; output_norm; output unless
      * tied), sharing the arrays the layers read. Weight decay applies to the 2-D matrices other
-     * than the embedding. Needs heap F32 weights ({@link #init}); a memory-mapped file cannot be
-     * trained in place.
+     * than the embedding. Needs heap F32 weights ({@link #init}, {@link #trainableCopy}); a
+     * memory-mapped file cannot be trained in place.
      */
     @Override
     public synchronized List<Parameter> parameters() {
         if (parameters != null) return parameters;
         List<Parameter> ps = new ArrayList<>();
-        matrix(ps, "token_embd.weight", tokenEmbedding.table(), false);
-        for (int l = 0; l < c.layers(); l++) {
-            String p = "blk." + l + ".";
-            Block b = layers[l];
-            CausalSelfAttention a = b.attn();
-            vector(ps, p + "attn_norm.weight", b.attnNorm().weight());
-            Linear[] proj = {a.q(), a.k(), a.v()};
-            String[] names = {"attn_q", "attn_k", "attn_v"};
-            for (int i = 0; i < 3; i++) {
-                matrix(ps, p + names[i] + ".weight", proj[i].weight(), true);
-                if (proj[i].bias() != null) vector(ps, p + names[i] + ".bias", proj[i].bias());
-            }
-            if (a.qNorm() != null) vector(ps, p + "attn_q_norm.weight", a.qNorm().weight());
-            if (a.kNorm() != null) vector(ps, p + "attn_k_norm.weight", a.kNorm().weight());
-            matrix(ps, p + "attn_output.weight", a.o().weight(), true);
-            vector(ps, p + "ffn_norm.weight", b.ffnNorm().weight());
-            SwiGluFeedForward f = swiGlu(l);
-            matrix(ps, p + "ffn_gate.weight", f.gate().weight(), true);
-            matrix(ps, p + "ffn_up.weight", f.up().weight(), true);
-            matrix(ps, p + "ffn_down.weight", f.down().weight(), true);
-        }
-        vector(ps, "output_norm.weight", outputNorm.weight());
-        if (!tiedOutput()) matrix(ps, "output.weight", output.weight(), true);
+        forEachWeight((name, t) -> matrix(ps, name, t, !name.equals("token_embd.weight")),
+                (name, values) -> vector(ps, name, values));
         parameters = List.copyOf(ps);
         return parameters;
     }
 
+    /**
+     * A copy of this model with heap F32 weights (F16, BF16 and ggml block types dequantized)
+     * that can be trained, e.g. to fine-tune a loaded GGUF or HF checkpoint. Same config, same
+     * tying of the output head.
+     */
+    public Llama trainableCopy() {
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        forEachWeight((name, t) -> w.put(name, Tensor.of(t.toFloatArray(), t.shape())),
+                (name, values) -> w.put(name, Tensor.of(values.clone(), values.length)));
+        return bind(new Source(new InitialWeights(w), name -> name), c);
+    }
+
+    /** Visits every weight under its GGUF name, in GGUF order: matrices as tensors, norms and biases as arrays. */
+    private void forEachWeight(java.util.function.BiConsumer<String, Tensor> matrices,
+                               java.util.function.BiConsumer<String, float[]> vectors) {
+        matrices.accept("token_embd.weight", tokenEmbedding.table());
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "blk." + l + ".";
+            Block b = layers[l];
+            CausalSelfAttention a = b.attn();
+            SwiGluFeedForward f = swiGlu(l);
+            vectors.accept(p + "attn_norm.weight", b.attnNorm().weight());
+            Linear[] proj = {a.q(), a.k(), a.v()};
+            String[] names = {"attn_q", "attn_k", "attn_v"};
+            for (int i = 0; i < 3; i++) {
+                matrices.accept(p + names[i] + ".weight", proj[i].weight());
+                if (proj[i].bias() != null) vectors.accept(p + names[i] + ".bias", proj[i].bias());
+            }
+            if (a.qNorm() != null) vectors.accept(p + "attn_q_norm.weight", a.qNorm().weight());
+            if (a.kNorm() != null) vectors.accept(p + "attn_k_norm.weight", a.kNorm().weight());
+            matrices.accept(p + "attn_output.weight", a.o().weight());
+            vectors.accept(p + "ffn_norm.weight", b.ffnNorm().weight());
+            matrices.accept(p + "ffn_gate.weight", f.gate().weight());
+            matrices.accept(p + "ffn_up.weight", f.up().weight());
+            matrices.accept(p + "ffn_down.weight", f.down().weight());
+        }
+        vectors.accept("output_norm.weight", outputNorm.weight());
+        if (!tiedOutput()) matrices.accept("output.weight", output.weight());
+    }
+
     private static void matrix(List<Parameter> ps, String name, Tensor t, boolean decay) {
         if (t.dtype() != DType.F32 || !t.isHeap() || !t.isContiguous() || t.offset() != 0) {
-            throw new IllegalStateException("training needs heap F32 weights (Llama.init, or a checkpoint copied into them), but "
+            throw new IllegalStateException("training needs heap F32 weights (Llama.init or trainableCopy()), but "
                     + name + " is " + t.dtype() + (t.isHeap() ? "" : " in mapped memory"));
         }
         ps.add(Parameter.of(name, t, decay));
