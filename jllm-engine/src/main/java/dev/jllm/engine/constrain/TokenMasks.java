@@ -77,9 +77,21 @@ public final class TokenMasks {
 
     private BitSet compute(AutomatonState state) {
         BitSet out = new BitSet(vocab.size());
-        Sink[] sinks = new Sink[vocab.maxTokenBytes + 1];
+        TokenTrie trie = vocab.trie;
+        if (state.stacks.length == 1 && state.stacks[0].top() instanceof StringFrame f && f.sub() == StringFrame.NORMAL) {
+            // Free text in a string: plain tokens by length, and walk only the others.
+            StringContent sc = vocab.stringContent;
+            out.or(sc.fitting(f.schema().maxLength == Integer.MAX_VALUE ? Integer.MAX_VALUE : f.schema().maxLength - f.count()));
+            trie = sc.others;
+        } else if (state.stacks.length == 1 && state.stacks[0].top() instanceof KeyFrame k && k.extra() && k.node() < 0 && k.utf8() == 0) {
+            // An additional property's name that can no longer be a declared one: the same, unbounded.
+            StringContent sc = vocab.stringContent;
+            out.or(sc.fitting(Integer.MAX_VALUE));
+            trie = sc.others;
+        }
+        Sink[] sinks = new Sink[trie.maxDepth + 1];
         for (int i = 0; i < sinks.length; i++) sinks[i] = new Sink();
-        walk(0, state.stacks, state.stacks.length, 0, out, sinks);
+        walk(trie, 0, state.stacks, state.stacks.length, 0, out, sinks);
         for (int i = 0; i < specialIds.length; i++) if (state.step(specialBytes[i]) != null) out.set(specialIds[i]);
         if (state.isComplete()) for (int e : vocab.endIds()) out.set(e);
         if (out.isEmpty()) {
@@ -88,8 +100,7 @@ public final class TokenMasks {
         return out;
     }
 
-    private void walk(int node, Stack[] alts, int n, int depth, BitSet out, Sink[] sinks) {
-        VocabularyIndex v = vocab;
+    private static void walk(TokenTrie v, int node, Stack[] alts, int n, int depth, BitSet out, Sink[] sinks) {
         Sink sink = sinks[depth];
         for (int c = v.firstChild[node]; c >= 0; c = v.nextSibling[c]) {
             int b = v.edge[c] & 0xFF;
@@ -99,7 +110,7 @@ public final class TokenMasks {
             for (int t = v.tokensFrom[c]; t < v.tokensTo[c]; t++) out.set(v.sortedIds[t]);
             if (v.firstChild[c] >= 0) {
                 Stack[] next = sink.size == 1 ? new Stack[]{sink.items[0]} : java.util.Arrays.copyOf(sink.items, sink.size);
-                walk(c, next, next.length, depth + 1, out, sinks);
+                walk(v, c, next, next.length, depth + 1, out, sinks);
             }
         }
     }

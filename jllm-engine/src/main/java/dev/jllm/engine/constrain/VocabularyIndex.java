@@ -5,8 +5,6 @@ import dev.jllm.tokenizer.Tokenizer;
 import dev.jllm.tokenizer.Utf8StreamDecoder;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -24,12 +22,8 @@ public final class VocabularyIndex {
     private final byte[][] tokenBytes;  // null: never allowed as text
     private final int[] endIds;
     private final Map<String, Integer> specialIds = new HashMap<>();
-    // The trie, nodes in preorder; node 0 is the root.
-    final int[] firstChild, nextSibling;
-    final byte[] edge;
-    final int[] tokensFrom, tokensTo; // range in sortedIds of the tokens that end at a node
-    final int[] sortedIds;
-    final int maxTokenBytes;
+    final TokenTrie trie;
+    final StringContent stringContent;
 
     /**
      * @param tokenBytes what each id writes (null or empty: never allowed as text)
@@ -43,7 +37,6 @@ public final class VocabularyIndex {
         }
         this.endIds = endIds.clone();
         this.tokenBytes = new byte[tokenBytes.length][];
-        int n = 0;
         for (int id = 0; id < tokenBytes.length; id++) {
             byte[] b = tokenBytes[id];
             if (b == null || b.length == 0) continue;
@@ -52,48 +45,11 @@ public final class VocabularyIndex {
                 continue;
             }
             this.tokenBytes[id] = b;
-            n++;
         }
-        Integer[] order = new Integer[n];
-        for (int id = 0, k = 0; id < tokenBytes.length; id++) if (this.tokenBytes[id] != null) order[k++] = id;
-        Arrays.sort(order, Comparator.comparing(id -> this.tokenBytes[id], Arrays::compareUnsigned));
-        sortedIds = new int[n];
-        for (int i = 0; i < n; i++) sortedIds[i] = order[i];
-
-        // Preorder construction from the sorted list: a new token shares its longest common prefix with the previous one.
-        int cap = 1;
-        int maxLen = 0;
-        for (int id : sortedIds) { cap += this.tokenBytes[id].length; maxLen = Math.max(maxLen, this.tokenBytes[id].length); }
-        maxTokenBytes = maxLen;
-        int[] fc = new int[cap], ns = new int[cap], from = new int[cap], to = new int[cap], lastChild = new int[cap];
-        byte[] ed = new byte[cap];
-        Arrays.fill(fc, -1);
-        Arrays.fill(ns, -1);
-        Arrays.fill(lastChild, -1);
-        int nodes = 1;
-        int[] path = new int[maxLen + 1]; // path[d]: node at depth d for the previous token
-        byte[] prev = new byte[0];
-        for (int i = 0; i < n; i++) {
-            byte[] b = this.tokenBytes[sortedIds[i]];
-            int lcp = 0;
-            while (lcp < b.length && lcp < prev.length && b[lcp] == prev[lcp]) lcp++;
-            for (int d = lcp; d < b.length; d++) {
-                int parent = path[d], c = nodes++;
-                ed[c] = b[d];
-                if (lastChild[parent] < 0) fc[parent] = c; else ns[lastChild[parent]] = c;
-                lastChild[parent] = c;
-                path[d + 1] = c;
-            }
-            int end = path[b.length];
-            if (to[end] == 0 && from[end] == 0) from[end] = i; // the first token ending here
-            to[end] = i + 1;
-            prev = b;
-        }
-        firstChild = Arrays.copyOf(fc, nodes);
-        nextSibling = Arrays.copyOf(ns, nodes);
-        edge = Arrays.copyOf(ed, nodes);
-        tokensFrom = Arrays.copyOf(from, nodes);
-        tokensTo = Arrays.copyOf(to, nodes);
+        boolean[] inTrie = new boolean[tokenBytes.length];
+        for (int id = 0; id < inTrie.length; id++) inTrie[id] = this.tokenBytes[id] != null;
+        trie = new TokenTrie(this.tokenBytes, inTrie);
+        stringContent = new StringContent(this.tokenBytes);
     }
 
     /** The vocabulary of {@code tok}; {@code endIds} are the ids that end generation (e.g. {@code LoadedModel.endIds}). */

