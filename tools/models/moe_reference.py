@@ -15,11 +15,13 @@ merged into 3-D tensors [experts, rows, cols] named ffn_{gate,up,down}_exps):
   qwen3moe-tiny  arch qwen3moe: q/k RMSNorm, head_dim 32 != 64/4, top 2 renormalized
 Reference semantics are Hugging Face's modeling code (MixtralSparseMoeBlock,
 Qwen2MoeSparseMoeBlock, Qwen3MoeSparseMoeBlock), in float64.
-Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt, greedy.txt}.
+Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt, greedy.txt} and, for
+the F32 variants, the same weights as a Hugging Face checkpoint in <variant>/hf/ (Mixtral's
+block_sparse_moe.experts.E.w1/w3/w2, Qwen's mlp.experts.E.*_proj, mlp.shared_expert(_gate)).
 """
-import math, os
+import json, math, os
 import torch
-from gguf_io import (demo_tokenizer, demo_path, FIXTURES, TOKENS, U32, F32, BOOL, STRING, write_gguf, write_golden, dequantized, rms,
+from gguf_io import (demo_tokenizer, demo_path, write_safetensors, FIXTURES, TOKENS, U32, F32, BOOL, STRING, write_gguf, write_golden, dequantized, rms,
                      rotate_half, causal_mask, permute)
 
 EPS = 1e-6
@@ -126,6 +128,47 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, experts=
     out = os.path.join(FIXTURES, name)
     os.makedirs(out, exist_ok=True)
     write_gguf(os.path.join(out, "model.gguf"), kv, T, quantize)
+    if not quantize:  # the same weights as a Hugging Face checkpoint (q/k rows unpermuted, one tensor per expert)
+        mixtral = arch == "llama"
+        moe_prefix = "block_sparse_moe" if mixtral else "mlp"
+        hf = {"model.embed_tokens.weight": P["tok"], "model.norm.weight": P["norm"], "lm_head.weight": P["out"]}
+        names = {"an": "input_layernorm", "q": "self_attn.q_proj", "k": "self_attn.k_proj", "v": "self_attn.v_proj",
+                 "o": "self_attn.o_proj", "fn": "post_attention_layernorm", "qn": "self_attn.q_norm", "kn": "self_attn.k_norm",
+                 "router": moe_prefix + ".gate", "sg": "mlp.shared_expert.gate_proj", "su": "mlp.shared_expert.up_proj",
+                 "sd": "mlp.shared_expert.down_proj"}
+        bias_names = {"qb": "self_attn.q_proj.bias", "kb": "self_attn.k_proj.bias", "vb": "self_attn.v_proj.bias"}
+        expert_names = {"ge": "w1", "ue": "w3", "de": "w2"} if mixtral else {"ge": "gate_proj", "ue": "up_proj", "de": "down_proj"}
+        for key, t in P.items():
+            l, _, n = key.partition(".")
+            if not l.isdigit():
+                continue
+            pre = f"model.layers.{l}."
+            if n in expert_names:
+                for e in range(experts):
+                    hf[f"{pre}{moe_prefix}.experts.{e}.{expert_names[n]}.weight"] = t[e]
+            elif n in bias_names:
+                hf[pre + bias_names[n]] = t
+            elif n == "sgate":
+                hf[pre + "mlp.shared_expert_gate.weight"] = t.view(1, dim)
+            else:
+                hf[f"{pre}{names[n]}.weight"] = t
+        cfg = {"hidden_size": dim, "num_hidden_layers": layers, "num_attention_heads": heads, "num_key_value_heads": kv_heads,
+               "head_dim": head, "rms_norm_eps": EPS, "rope_theta": theta, "vocab_size": vocab, "max_position_embeddings": 256,
+               "tie_word_embeddings": False, "num_experts_per_tok": used, "torch_dtype": "float32"}
+        if mixtral:
+            cfg.update({"architectures": ["MixtralForCausalLM"], "model_type": "mixtral", "intermediate_size": ffn,
+                        "num_local_experts": experts, "sliding_window": None})
+        else:
+            cfg.update({"architectures": ["Qwen2MoeForCausalLM" if arch == "qwen2moe" else "Qwen3MoeForCausalLM"],
+                        "model_type": "qwen2_moe" if arch == "qwen2moe" else "qwen3_moe", "intermediate_size": 96,
+                        "moe_intermediate_size": ffn, "num_experts": experts, "norm_topk_prob": norm_topk,
+                        "decoder_sparse_step": 1, "mlp_only_layers": [], "use_sliding_window": False})
+            if shared_ffn:
+                cfg["shared_expert_intermediate_size"] = shared_ffn
+        os.makedirs(os.path.join(out, "hf"), exist_ok=True)
+        with open(os.path.join(out, "hf", "config.json"), "w") as f:
+            json.dump(cfg, f, indent=1)
+        write_safetensors(os.path.join(out, "hf", "model.safetensors"), hf)
     write_golden(out, forward)
 
 if __name__ == "__main__":

@@ -100,10 +100,15 @@ public final class Llama implements PagedCausalLM, TrainableLM {
         /** Hyper-parameters from a Hugging Face config.json ({@code model_type} llama, mistral, qwen2, qwen3). */
         static Config fromHf(WeightFile w, HfConfig h) {
             String type = h.modelType() == null ? "" : h.modelType();
-            String arch = type.equals("mistral") ? "llama" : type;
+            String arch = switch (type) {
+                case "mistral", "mixtral" -> "llama";
+                case "qwen2_moe" -> "qwen2moe";
+                case "qwen3_moe" -> "qwen3moe";
+                default -> type;
+            };
             if (!SUPPORTED.contains(arch)) {
                 throw new IllegalArgumentException(w.path() + ": config.json model_type '" + type
-                        + "' is not supported (supported: llama, mistral, qwen2, qwen3)");
+                        + "' is not supported (supported: llama, mistral, qwen2, qwen3, mixtral, qwen2_moe, qwen3_moe)");
             }
             if (h.intermediateSize() == null) throw new IllegalArgumentException(w.path() + ": config.json lacks intermediate_size");
             int vocab = h.vocabSize() != null ? h.vocabSize() : (int) w.tensor("model.embed_tokens.weight").dim(0);
@@ -196,7 +201,7 @@ public final class Llama implements PagedCausalLM, TrainableLM {
      * described by its config.json; q/k rows are in HF's order, so RoPE pairs halves.
      */
     public static Llama fromHf(WeightFile w, HfConfig h) {
-        return bind(new Source(w, Llama::hfName), Config.fromHf(w, h));
+        return bind(new Source(w, MoeWeights.hfNames(h.modelType(), Llama::hfName)), Config.fromHf(w, h));
     }
 
     /** The HF tensor name for a llama.cpp tensor name (the GGUF names are this class's vocabulary). */
@@ -287,9 +292,7 @@ public final class Llama implements PagedCausalLM, TrainableLM {
                     rope, c.heads(), c.kvHeads(), c.headDim(), c.slidingWindow());
             MoeWeights.Lookup moe = new MoeWeights.Lookup(g.file(), g::has, g::tensor);
             // Mixtral (llama), qwen2moe, qwen3moe: a router and experts in place of the dense FFN.
-            FeedForward ffn = MoeWeights.present(moe, p) && g.file() instanceof GgufFile gguf
-                    ? MoeWeights.bind(moe, p, c.dim(), (int) gguf.integer(c.arch() + ".expert_feed_forward_length", c.ffn()),
-                            (int) gguf.integer(c.arch() + ".expert_shared_feed_forward_length", 0), MoeWeights.llamaFamilyPolicy(gguf, c.arch()))
+            FeedForward ffn = MoeWeights.present(moe, p) ? MoeWeights.bindLlamaFamily(moe, p, c.arch(), c.dim(), c.ffn())
                     : new SwiGluFeedForward(new Linear(g.matrix(p + "ffn_gate.weight", c.ffn(), c.dim()), null),
                     new Linear(g.matrix(p + "ffn_up.weight", c.ffn(), c.dim()), null),
                     new Linear(g.matrix(p + "ffn_down.weight", c.dim(), c.ffn()), null));

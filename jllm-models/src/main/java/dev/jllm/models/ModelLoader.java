@@ -20,10 +20,10 @@ public final class ModelLoader {
     public static final List<String> SUPPORTED_GGUF = List.of("llama", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "deepseek2", "gpt2");
 
     /** HF {@code model_type} values that load. */
-    public static final List<String> SUPPORTED_HF = List.of("llama", "mistral", "qwen2", "qwen3", "deepseek_v2", "deepseek_v3", "gpt2");
+    public static final List<String> SUPPORTED_HF = List.of("llama", "mistral", "qwen2", "qwen3", "mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v2", "deepseek_v3", "gpt2");
 
     /** GGUF {@code general.architecture} values and HF {@code model_type} values that load. */
-    public static final List<String> SUPPORTED = List.of("llama", "mistral", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "deepseek2", "deepseek_v2", "deepseek_v3", "gpt2");
+    public static final List<String> SUPPORTED = List.of("llama", "mistral", "qwen2", "qwen3", "qwen2moe", "qwen3moe", "mixtral", "qwen2_moe", "qwen3_moe", "deepseek2", "deepseek_v2", "deepseek_v3", "gpt2");
 
     /** A model bound to its mapped weights: the weights live until {@link #close()}. */
     public record Loaded(WeightFile file, CausalLM model) implements AutoCloseable {
@@ -58,7 +58,7 @@ public final class ModelLoader {
         if (cfg == null) throw new IllegalArgumentException(path + ": no config.json beside the safetensors weights");
         String type = cfg.modelType() == null ? "" : cfg.modelType();
         return switch (type) {
-            case "llama", "mistral", "qwen2", "qwen3" -> Llama.fromHf(w, cfg);
+            case "llama", "mistral", "qwen2", "qwen3", "mixtral", "qwen2_moe", "qwen3_moe" -> Llama.fromHf(w, cfg);
             case "deepseek_v2", "deepseek_v3" -> DeepSeek2.fromHf(w, cfg);
             case "gpt2" -> Gpt2.fromHf(w, cfg);
             default -> throw new IllegalArgumentException(path + ": config.json model_type '" + type + "' is not supported (supported: "

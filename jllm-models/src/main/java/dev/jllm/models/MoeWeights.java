@@ -1,16 +1,24 @@
 package dev.jllm.models;
 
+import dev.jllm.formats.ModelFiles;
 import dev.jllm.formats.WeightFile;
 import dev.jllm.formats.gguf.GgufFile;
+import dev.jllm.formats.hf.HfConfig;
+import dev.jllm.formats.hf.MoeConfig;
 import dev.jllm.nn.Linear;
 import dev.jllm.nn.MoeFeedForward;
 import dev.jllm.nn.SwiGluFeedForward;
 import dev.jllm.tensor.Tensor;
 import dev.jllm.tensor.kernel.ExpertRouting;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Binds the mixture-of-experts feed-forward of one block from llama.cpp's tensors:
@@ -47,6 +55,53 @@ final class MoeWeights {
         int used = (int) required(g, arch + ".expert_used_count");
         boolean normalize = g.bool(arch + ".expert_weights_norm", !arch.equals("qwen2moe"));
         return ExpertRouting.Policy.softmax(used, normalize);
+    }
+
+    /**
+     * The MoE feed-forward of a Llama-family block (Mixtral, qwen2moe, qwen3moe): widths and
+     * routing from the GGUF metadata, or for an HF checkpoint from the config.json beside it
+     * ({@code num_experts_per_tok}, {@code moe_intermediate_size}, {@code shared_expert_intermediate_size},
+     * {@code norm_topk_prob}; Mixtral always renormalizes).
+     */
+    static MoeFeedForward bindLlamaFamily(Lookup g, String p, String arch, int dim, int ffn) {
+        if (g.file() instanceof GgufFile gguf) {
+            return bind(g, p, dim, (int) gguf.integer(arch + ".expert_feed_forward_length", ffn),
+                    (int) gguf.integer(arch + ".expert_shared_feed_forward_length", 0), llamaFamilyPolicy(gguf, arch));
+        }
+        HfConfig h;
+        try {
+            h = ModelFiles.configFor(g.file().path());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        MoeConfig m = h == null ? null : h.moe();
+        if (m == null) throw new IllegalArgumentException(g.file().path() + ": expert tensors but no num_experts / num_local_experts in config.json");
+        boolean normalize = arch.equals("llama") || Boolean.TRUE.equals(m.normTopkProb());
+        return bind(g, p, dim, m.moeIntermediateSize() != null ? m.moeIntermediateSize() : ffn,
+                h.raw().path("shared_expert_intermediate_size").asInt(0), ExpertRouting.Policy.softmax(m.numExpertsPerTok(), normalize));
+    }
+
+    private static final Pattern EXPERT = Pattern.compile("blk\\.(\\d+)\\.ffn_(gate|up|down)(?:\\.(\\d+)|_shexp|_inp|_inp_shexp)\\.weight");
+
+    /**
+     * HF names of the MoE tensors of {@code mixtral} ({@code block_sparse_moe.gate},
+     * {@code block_sparse_moe.experts.E.w1/w3/w2}) and {@code qwen2_moe} / {@code qwen3_moe}
+     * ({@code mlp.gate}, {@code mlp.experts.E.gate_proj/up_proj/down_proj}, {@code mlp.shared_expert.*},
+     * {@code mlp.shared_expert_gate}); every other name goes to {@code dense}.
+     */
+    static UnaryOperator<String> hfNames(String modelType, UnaryOperator<String> dense) {
+        boolean mixtral = "mixtral".equals(modelType);
+        return name -> {
+            Matcher m = EXPERT.matcher(name);
+            if (!m.matches() || (m.group(3) == null && !name.contains("_shexp") && !name.contains("_inp"))) return dense.apply(name);
+            String layer = "model.layers." + m.group(1) + ".", kind = m.group(2);
+            if (name.endsWith("ffn_gate_inp.weight")) return layer + (mixtral ? "block_sparse_moe.gate.weight" : "mlp.gate.weight");
+            if (name.endsWith("ffn_gate_inp_shexp.weight")) return layer + "mlp.shared_expert_gate.weight";
+            if (name.contains("_shexp")) return layer + "mlp.shared_expert." + kind + "_proj.weight";
+            String e = m.group(3);
+            if (mixtral) return layer + "block_sparse_moe.experts." + e + "." + switch (kind) { case "gate" -> "w1"; case "up" -> "w3"; default -> "w2"; } + ".weight";
+            return layer + "mlp.experts." + e + "." + kind + "_proj.weight";
+        };
     }
 
     static long required(GgufFile g, String key) {

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Sparse mixture-of-experts models (Mixtral as {@code llama} + experts, {@code qwen2moe} with a
  * sigmoid-gated shared expert and unnormalized top-k, {@code qwen3moe}) from GGUF files with
- * merged 3-D expert tensors, against tools/models/moe_reference.py (PyTorch, HF semantics).
+ * merged 3-D expert tensors and from HF checkpoints (one tensor per expert), against tools/models/moe_reference.py (PyTorch, HF semantics).
  */
 class MoeReferenceTest {
 
@@ -21,6 +21,18 @@ class MoeReferenceTest {
         try (ModelLoader.Loaded l = ModelLoader.load(f.gguf())) {
             double worst = f.checkLogits(l.model(), 1e-3);
             System.out.printf("%s: max |logit diff| / range = %.2e%n", variant, worst);
+            f.checkGreedy(l.model());
+        }
+    }
+
+    /** The same weights as HF checkpoints: one tensor per expert, routing settings from config.json. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mixtral-tiny", "qwen2moe-tiny", "qwen3moe-tiny"})
+    void huggingFaceCheckpointsMatchPyTorch(String variant) throws Exception {
+        ReferenceFixture f = ReferenceFixture.load(variant);
+        try (ModelLoader.Loaded l = ModelLoader.load(f.dir().resolve("hf"))) {
+            assertThat(((Llama) l.model()).feedForward(0)).isInstanceOf(MoeFeedForward.class);
+            f.checkLogits(l.model(), 1e-3);
             f.checkGreedy(l.model());
         }
     }
