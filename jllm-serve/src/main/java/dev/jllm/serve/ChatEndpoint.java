@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jllm.engine.batch.Completion;
 import dev.jllm.engine.batch.FinishReason;
 import dev.jllm.engine.batch.TokenEvent;
+import dev.jllm.engine.tools.StreamingToolCallParser;
+import dev.jllm.engine.tools.ToolCall;
+import dev.jllm.engine.tools.ToolCallEvent;
+import dev.jllm.engine.tools.ToolCallParser;
 import dev.jllm.tokenizer.Tokenizer;
 import dev.jllm.tokenizer.chat.TemplateException;
 
@@ -17,7 +21,9 @@ import java.util.Map;
 /**
  * POST /v1/chat/completions: renders the conversation with the model's chat template, runs
  * {@code n} choices on the engine and answers with a {@code chat.completion} object or a
- * stream of {@code chat.completion.chunk} events.
+ * stream of {@code chat.completion.chunk} events. With tools, each choice's text goes through a
+ * streaming tool-call parser: content streams as {@code content} deltas, calls as
+ * {@code tool_calls} deltas (name first, then argument pieces), as OpenAI streams them.
  */
 final class ChatEndpoint {
     private final ServedModel served;
@@ -25,15 +31,15 @@ final class ChatEndpoint {
     private final ServerMetrics metrics;
     private final ObjectMapper json;
     private final ConstraintCache constraints;
-    private final ToolCallFormat toolFormat;
+    private final ToolCalling tools;
 
     ChatEndpoint(ServedModel served, ServerConfig config, ServerMetrics metrics, ObjectMapper json) {
-        this.constraints = new ConstraintCache(served.tokenizer(), served.endIds());
-        this.toolFormat = new ToolCallFormat();
         this.served = served;
         this.config = config;
         this.metrics = metrics;
         this.json = json;
+        this.constraints = new ConstraintCache(served.tokenizer(), served.endIds());
+        this.tools = new ToolCalling(served.chatTemplate().source());
     }
 
     /** The prompt text the template makes of the request (add_generation_prompt on). */
@@ -54,7 +60,7 @@ final class ChatEndpoint {
         int[] ids = tok.encode(render(r), false, true);
         String tokenField = body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
         int maxTokens = GenerationBudget.maxTokens(ids.length, o.maxTokens(), served.contextLength(), config.maxTokens(), "messages", tokenField);
-        OutputFormat format = OutputFormat.of(r, constraints, toolFormat);
+        OutputFormat format = OutputFormat.of(r, constraints, tools);
         ChatOutput[] outputs = new ChatOutput[o.n()];
         for (int i = 0; i < outputs.length; i++) outputs[i] = new ChatOutput(format.toolParser());
         long seed = EngineRequests.seed(o);
@@ -64,25 +70,27 @@ final class ChatEndpoint {
             long created = System.currentTimeMillis() / 1000;
             ResponseStream out = responses.open(o.stream());
             Completion[] done = new Completion[o.n()];
+            Chunks chunks = new Chunks(id, created, o);
             if (o.stream()) {
-                for (int i = 0; i < o.n(); i++) {
-                    ObjectNode delta = json.createObjectNode().put("role", "assistant").put("content", "");
-                    out.event(chunk(id, created, o, i, delta, null, null));
-                }
+                for (int i = 0; i < o.n(); i++) out.event(chunks.of(i, json.createObjectNode().put("role", "assistant").put("content", ""), null, null));
             }
             EventPump.run(run, out, config.heartbeatMs(), new EventPump.Sink() {
                 @Override
                 public void token(int choice, TokenEvent e) throws ClientGoneException {
                     ChatOutput c = outputs[choice];
-                    if (o.logprobs()) c.logprobs.add(TokenText.chatEntry(tok, e));
-                    String visible = c.append(e.text());
-                    if (o.stream() && (!visible.isEmpty() || o.logprobs())) {
-                        ObjectNode lp = null;
-                        if (o.logprobs()) {
-                            lp = json.createObjectNode();
-                            lp.putArray("content").addAll(c.drainLogprobs());
-                        }
-                        out.event(chunk(id, created, o, choice, json.createObjectNode().put("content", visible), lp, null));
+                    ObjectNode lp = null;
+                    if (o.logprobs()) {
+                        ObjectNode entry = TokenText.chatEntry(tok, e);
+                        c.logprobs.add(entry);
+                        lp = json.createObjectNode();
+                        lp.putArray("content").add(entry);
+                    }
+                    List<ObjectNode> deltas = c.append(e.text());
+                    if (!o.stream()) return;
+                    if (deltas.isEmpty() && lp != null) deltas = List.of(json.createObjectNode().put("content", ""));
+                    for (ObjectNode d : deltas) {
+                        out.event(chunks.of(choice, d, lp, null));
+                        lp = null; // a token's log-probability goes with its first delta
                     }
                 }
 
@@ -90,65 +98,51 @@ final class ChatEndpoint {
                 public void done(int choice, Completion comp) throws ClientGoneException {
                     done[choice] = comp;
                     ChatOutput c = outputs[choice];
-                    String visible = c.append(comp.tailText());
-                    String rest = c.finish();
+                    List<ObjectNode> deltas = new ArrayList<>(c.append(comp.tailText()));
+                    deltas.addAll(c.finish());
                     if (!o.stream()) return;
                     if (comp.reason() == FinishReason.ERROR) {
                         out.event(ErrorBody.of("generation failed: " + comp.error(), "server_error", null, null));
                         return;
                     }
-                    String text = visible + rest;
-                    if (!text.isEmpty() || (o.logprobs() && c.hasPendingLogprobs())) {
-                        ObjectNode lp = null;
-                        if (o.logprobs()) {
-                            lp = json.createObjectNode();
-                            lp.putArray("content").addAll(c.drainLogprobs());
-                        }
-                        out.event(chunk(id, created, o, choice, json.createObjectNode().put("content", text), lp, null));
-                    }
-                    if (!c.calls().isEmpty()) {
-                        ObjectNode delta = json.createObjectNode();
-                        delta.set("tool_calls", toolCallsJson(c.calls(), true));
-                        out.event(chunk(id, created, o, choice, delta, null, null));
-                    }
-                    out.event(chunk(id, created, o, choice, json.createObjectNode(), null, finishReason(comp, c)));
+                    for (ObjectNode d : deltas) out.event(chunks.of(choice, d, null, null));
+                    out.event(chunks.of(choice, json.createObjectNode(), null, finishReason(comp, c)));
                 }
             });
-            Completion first = done[0];
-            for (Completion c : done) {
-                if (c.reason() == FinishReason.ERROR && !o.stream()) {
-                    throw new ApiException(500, "server_error", null, null, "generation failed: " + c.error());
+            if (!o.stream()) {
+                for (Completion c : done) {
+                    if (c.reason() == FinishReason.ERROR) throw new ApiException(500, "server_error", null, null, "generation failed: " + c.error());
                 }
             }
-            ObjectNode usage = usage(first.usage().promptTokens(), done);
+            ObjectNode usage = usage(done[0].usage().promptTokens(), done);
             if (o.stream()) {
                 if (o.includeUsage()) {
-                    ObjectNode u = chunkBase(id, created, o);
+                    ObjectNode u = chunks.base();
                     u.putArray("choices");
                     u.set("usage", usage);
                     out.event(u);
                 }
                 out.done();
-            } else {
-                ObjectNode resp = json.createObjectNode();
-                resp.put("id", id).put("object", "chat.completion").put("created", created).put("model", served.name());
-                resp.putNull("system_fingerprint");
-                ArrayNode choices = resp.putArray("choices");
-                for (int i = 0; i < done.length; i++) {
-                    ChatOutput c = outputs[i];
-                    ObjectNode ch = choices.addObject().put("index", i);
-                    ObjectNode msg = ch.putObject("message").put("role", "assistant");
-                    String content = c.content();
-                    if (content.isEmpty() && !c.calls().isEmpty()) msg.putNull("content"); else msg.put("content", content);
-                    msg.putNull("refusal");
-                    if (!c.calls().isEmpty()) msg.set("tool_calls", toolCallsJson(c.calls(), false));
-                    if (o.logprobs()) ch.putObject("logprobs").putArray("content").addAll(c.allLogprobs());
-                    else ch.putNull("logprobs");
-                    ch.put("finish_reason", finishReason(done[i], c));
-                }
-                resp.set("usage", usage);
-                out.body(resp);
+                return;
             }
+            ObjectNode resp = json.createObjectNode();
+            resp.put("id", id).put("object", "chat.completion").put("created", created).put("model", served.name());
+            resp.putNull("system_fingerprint");
+            ArrayNode choices = resp.putArray("choices");
+            for (int i = 0; i < done.length; i++) {
+                ChatOutput c = outputs[i];
+                ObjectNode ch = choices.addObject().put("index", i);
+                ObjectNode msg = ch.putObject("message").put("role", "assistant");
+                String content = c.content();
+                if (content.isEmpty() && !c.calls().isEmpty()) msg.putNull("content"); else msg.put("content", content);
+                msg.putNull("refusal");
+                if (!c.calls().isEmpty()) msg.set("tool_calls", toolCallsJson(c.calls()));
+                if (o.logprobs()) ch.putObject("logprobs").putArray("content").addAll(c.logprobs);
+                else ch.putNull("logprobs");
+                ch.put("finish_reason", finishReason(done[i], c));
+            }
+            resp.set("usage", usage);
+            out.body(resp);
         }
     }
 
@@ -157,35 +151,14 @@ final class ChatEndpoint {
         return comp.reason() == FinishReason.LENGTH ? "length" : "stop";
     }
 
-    private ArrayNode toolCallsJson(List<ParsedToolCall> calls, boolean streaming) {
+    private ArrayNode toolCallsJson(List<ToolCall> calls) {
         ArrayNode arr = json.createArrayNode();
-        for (int i = 0; i < calls.size(); i++) {
-            ParsedToolCall tc = calls.get(i);
+        for (ToolCall tc : calls) {
             ObjectNode o = arr.addObject();
-            if (streaming) o.put("index", i);
             o.put("id", tc.id()).put("type", "function");
-            o.putObject("function").put("name", tc.name()).put("arguments", tc.arguments());
+            o.putObject("function").put("name", tc.name()).put("arguments", tc.argumentsJson());
         }
         return arr;
-    }
-
-    private ObjectNode chunkBase(String id, long created, GenerationOptions o) {
-        ObjectNode c = json.createObjectNode();
-        c.put("id", id).put("object", "chat.completion.chunk").put("created", created).put("model", served.name());
-        c.putNull("system_fingerprint");
-        if (o.includeUsage()) c.putNull("usage");
-        return c;
-    }
-
-    private ObjectNode chunk(String id, long created, GenerationOptions o, int index, ObjectNode delta, ObjectNode logprobs,
-                             String finish) {
-        ObjectNode c = chunkBase(id, created, o);
-        ObjectNode ch = c.putArray("choices").addObject();
-        ch.put("index", index);
-        ch.set("delta", delta);
-        if (logprobs == null) ch.putNull("logprobs"); else ch.set("logprobs", logprobs);
-        if (finish == null) ch.putNull("finish_reason"); else ch.put("finish_reason", finish);
-        return c;
     }
 
     private ObjectNode usage(int promptTokens, Completion[] done) {
@@ -200,44 +173,95 @@ final class ChatEndpoint {
         return u;
     }
 
-    /** One choice's text as it streams: visible content, and tool calls pulled out of it. */
-    static final class ChatOutput {
-        private final ToolCallSplitter tools;
-        private final StringBuilder content = new StringBuilder();
-        private final List<ObjectNode> logprobs = new ArrayList<>();
-        private int logprobsSent;
-        private List<ParsedToolCall> calls = List.of();
+    /** {@code chat.completion.chunk} objects of one response. */
+    private final class Chunks {
+        private final String id;
+        private final long created;
+        private final GenerationOptions o;
 
-        ChatOutput(ToolCallSplitter tools) { this.tools = tools; }
-
-        /** Adds generated text; returns the part that is plain content and safe to show now. */
-        String append(String text) {
-            String visible = tools == null ? text : tools.append(text);
-            content.append(visible);
-            return visible;
+        Chunks(String id, long created, GenerationOptions o) {
+            this.id = id;
+            this.created = created;
+            this.o = o;
         }
 
-        /** Ends the choice; returns content that was held back and turned out not to be a tool call. */
-        String finish() {
-            if (tools == null) return "";
-            ToolCallSplitter.Result r = tools.finish();
-            content.append(r.content());
-            calls = r.calls();
-            return r.content();
+        ObjectNode base() {
+            ObjectNode c = json.createObjectNode();
+            c.put("id", id).put("object", "chat.completion.chunk").put("created", created).put("model", served.name());
+            c.putNull("system_fingerprint");
+            if (o.includeUsage()) c.putNull("usage"); // OpenAI: null on every chunk but the last
+            return c;
         }
 
-        String content() { return content.toString(); }
+        ObjectNode of(int index, ObjectNode delta, ObjectNode logprobs, String finish) {
+            ObjectNode c = base();
+            ObjectNode ch = c.putArray("choices").addObject();
+            ch.put("index", index);
+            ch.set("delta", delta);
+            if (logprobs == null) ch.putNull("logprobs"); else ch.set("logprobs", logprobs);
+            if (finish == null) ch.putNull("finish_reason"); else ch.put("finish_reason", finish);
+            return c;
+        }
+    }
 
-        List<ParsedToolCall> calls() { return calls; }
+    /** One choice as it streams: its content and tool calls, and the deltas that carry them. */
+    final class ChatOutput {
+        private final StreamingToolCallParser parser;
+        private final List<ToolCallEvent> events = new ArrayList<>();
+        final List<ObjectNode> logprobs = new ArrayList<>();
+        private ToolCallParser.Parsed parsed;
+        private final StringBuilder plain = new StringBuilder();
 
-        boolean hasPendingLogprobs() { return logprobsSent < logprobs.size(); }
+        ChatOutput(StreamingToolCallParser parser) { this.parser = parser; }
 
-        List<ObjectNode> drainLogprobs() {
-            List<ObjectNode> out = List.copyOf(logprobs.subList(logprobsSent, logprobs.size()));
-            logprobsSent = logprobs.size();
+        /** Adds generated text; returns the deltas it makes clear. */
+        List<ObjectNode> append(String text) {
+            if (parser == null) {
+                plain.append(text);
+                return text.isEmpty() ? List.of() : List.of(json.createObjectNode().put("content", text));
+            }
+            return deltas(parser.feed(text));
+        }
+
+        /** Ends the choice; returns the deltas of what the parser held back. */
+        List<ObjectNode> finish() {
+            if (parser == null) return List.of();
+            List<ObjectNode> d = deltas(parser.finish());
+            parsed = ToolCallParser.collect(events);
+            return d;
+        }
+
+        private List<ObjectNode> deltas(List<ToolCallEvent> evs) {
+            events.addAll(evs);
+            List<ObjectNode> out = new ArrayList<>();
+            for (ToolCallEvent e : evs) {
+                switch (e) {
+                    case ToolCallEvent.Content c -> {
+                        if (!c.text().isEmpty()) out.add(json.createObjectNode().put("content", c.text()));
+                    }
+                    case ToolCallEvent.CallStart s -> {
+                        ObjectNode call = json.createObjectNode().put("index", s.index()).put("id", s.id()).put("type", "function");
+                        call.putObject("function").put("name", s.name()).put("arguments", "");
+                        ObjectNode d = json.createObjectNode();
+                        d.putArray("tool_calls").add(call);
+                        out.add(d);
+                    }
+                    case ToolCallEvent.ArgumentsDelta a -> {
+                        if (a.json().isEmpty()) continue;
+                        ObjectNode call = json.createObjectNode().put("index", a.index());
+                        call.putObject("function").put("arguments", a.json());
+                        ObjectNode d = json.createObjectNode();
+                        d.putArray("tool_calls").add(call);
+                        out.add(d);
+                    }
+                    case ToolCallEvent.CallEnd x -> { }
+                }
+            }
             return out;
         }
 
-        List<ObjectNode> allLogprobs() { return logprobs; }
+        String content() { return parser == null ? plain.toString() : parsed.content(); }
+
+        List<ToolCall> calls() { return parser == null || parsed == null ? List.of() : parsed.calls(); }
     }
 }

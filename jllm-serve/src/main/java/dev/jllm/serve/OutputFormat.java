@@ -3,6 +3,7 @@ package dev.jllm.serve;
 import dev.jllm.engine.batch.TokenMask;
 import dev.jllm.engine.constrain.JsonSchemaGrammar;
 import dev.jllm.engine.constrain.TokenMasks;
+import dev.jllm.engine.tools.StreamingToolCallParser;
 
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
@@ -14,14 +15,14 @@ import java.util.function.Supplier;
  */
 final class OutputFormat {
     private final TokenMasks masks;
-    private final Supplier<ToolCallSplitter> tools;
+    private final Supplier<StreamingToolCallParser> tools;
 
-    private OutputFormat(TokenMasks masks, Supplier<ToolCallSplitter> tools) {
+    private OutputFormat(TokenMasks masks, Supplier<StreamingToolCallParser> tools) {
         this.masks = masks;
         this.tools = tools;
     }
 
-    static OutputFormat of(ChatRequest r, ConstraintCache cache, ToolCallFormat toolFormat) {
+    static OutputFormat of(ChatRequest r, ConstraintCache cache, ToolCalling tools) {
         TokenMasks masks = switch (r.responseFormat()) {
             case "json_object" -> cache.masks("json_object", JsonSchemaGrammar::anyObject);
             case "json_schema" -> cache.masks("json_schema:" + r.strictSchema() + ":" + r.schema(), () -> {
@@ -33,21 +34,19 @@ final class OutputFormat {
             });
             default -> null;
         };
-        Supplier<ToolCallSplitter> tools = null;
+        Supplier<StreamingToolCallParser> parsers = null;
         if (r.toolsEnabled()) {
             if (masks == null) {
-                ToolCallFormat.Forced forced = toolFormat.forced(r);
-                if (forced != null) {
-                    masks = cache.masks(forced.key(), forced.grammar());
-                }
+                ToolCalling.Forced forced = tools.forced(r);
+                if (forced != null) masks = cache.masks(forced.key(), forced.grammar());
             }
-            tools = () -> toolFormat.splitter(r);
+            parsers = tools::parser;
         }
-        return new OutputFormat(masks, tools);
+        return new OutputFormat(masks, parsers);
     }
 
-    /** A fresh splitter for one choice, or null when the request has no tools. */
-    ToolCallSplitter toolParser() { return tools == null ? null : tools.get(); }
+    /** A fresh tool-call parser for one choice, or null when the request has no tools. */
+    StreamingToolCallParser toolParser() { return tools == null ? null : tools.get(); }
 
     /** One mask per choice (each keeps its own automaton state), or null for unconstrained output. */
     IntFunction<TokenMask> masks() {
