@@ -171,10 +171,7 @@ public final class AttentionOp {
                             float correction = (float) Math.exp(max[r] - m); // exp(-inf) = 0 on the first tile
                             if (correction != 1f) scale(acc, r * hd, hd, correction);
                             sum[r] = sum[r] * correction + expShift(s, e - a, m);
-                            for (int j = a; j < e; j++) {
-                                float p = s[j - a];
-                                if (p != 0f) axpy(p, v, ((b * seq + j) * g.kvHeads + kvh) * hd, acc, r * hd, hd);
-                            }
+                            weightedRowSum(s, e - a, v, ((b * seq + a) * g.kvHeads + kvh) * hd, g.kvRow(), acc, r * hd, hd);
                             max[r] = m;
                         }
                     }
@@ -235,16 +232,9 @@ public final class AttentionOp {
                                 for (int j = a; j < e; j++) if (docs[b * seq + j] != docs[t]) s[j - a] = Float.NEGATIVE_INFINITY;
                             }
                             expShift(s, e - a, rowLse); // the probabilities, recomputed
-                            Arrays.fill(dqRow, 0f);
-                            for (int j = a; j < e; j++) {
-                                float p = s[j - a];
-                                if (p == 0f) continue;
-                                float ds = p * (dp[j - a] - delta[i]);
-                                int kvo = ((b * seq + j) * g.kvHeads + kvh) * hd;
-                                if (dv != null) axpy(p, dOut, qo, dv, kvo, hd);
-                                if (dk != null) axpy(ds, qs, 0, dk, kvo, hd); // qs already carries the scale
-                                axpy(ds, k, kvo, dqRow, 0, hd);
-                            }
+                            for (int j = 0; j < e - a; j++) dp[j] = s[j] * (dp[j] - delta[i]); // dS
+                            backwardRows(s, dp, e - a, k, ((b * seq + a) * g.kvHeads + kvh) * hd, g.kvRow(),
+                                    dOut, qo, qs, dv, dk, dqRow, hd);
                             if (dq != null) axpy(scale, dqRow, 0, dq, qo, hd);
                         }
                     }
@@ -285,6 +275,115 @@ public final class AttentionOp {
             }
         }
         for (; j < e; j++) s[j - a] = dot(x, xo, k, ((b * seq + j) * g.kvHeads + kvh) * hd, hd);
+    }
+
+    /**
+     * {@code acc[ao..ao+hd) += sum_j w[j] * x[x0 + j*stride ..+hd)} over j &lt; n, zero weights
+     * skipped; four vectors of the accumulator stay in registers across the keys.
+     */
+    private static void weightedRowSum(float[] w, int n, float[] x, int x0, int stride, float[] acc, int ao, int hd) {
+        int d = 0;
+        if (!Simd.SCALAR) {
+            for (; d + 4 * LANES <= hd; d += 4 * LANES) {
+                int o = ao + d;
+                FloatVector a0 = FloatVector.fromArray(F, acc, o), a1 = FloatVector.fromArray(F, acc, o + LANES);
+                FloatVector a2 = FloatVector.fromArray(F, acc, o + 2 * LANES), a3 = FloatVector.fromArray(F, acc, o + 3 * LANES);
+                for (int j = 0; j < n; j++) {
+                    if (w[j] == 0f) continue;
+                    FloatVector p = FloatVector.broadcast(F, w[j]);
+                    int xo = x0 + j * stride + d;
+                    a0 = FloatVector.fromArray(F, x, xo).fma(p, a0);
+                    a1 = FloatVector.fromArray(F, x, xo + LANES).fma(p, a1);
+                    a2 = FloatVector.fromArray(F, x, xo + 2 * LANES).fma(p, a2);
+                    a3 = FloatVector.fromArray(F, x, xo + 3 * LANES).fma(p, a3);
+                }
+                a0.intoArray(acc, o);
+                a1.intoArray(acc, o + LANES);
+                a2.intoArray(acc, o + 2 * LANES);
+                a3.intoArray(acc, o + 3 * LANES);
+            }
+            for (; d + LANES <= hd; d += LANES) {
+                FloatVector a0 = FloatVector.fromArray(F, acc, ao + d);
+                for (int j = 0; j < n; j++) {
+                    if (w[j] != 0f) a0 = FloatVector.fromArray(F, x, x0 + j * stride + d).fma(FloatVector.broadcast(F, w[j]), a0);
+                }
+                a0.intoArray(acc, ao + d);
+            }
+        }
+        for (; d < hd; d++) {
+            float sum = acc[ao + d];
+            for (int j = 0; j < n; j++) sum += w[j] * x[x0 + j * stride + d];
+            acc[ao + d] = sum;
+        }
+    }
+
+    /**
+     * One query row against the keys j &lt; n of a tile (rows {@code kv0 + j*stride}):
+     * {@code dV_j += P_j dO}, {@code dK_j += dS_j qs} (qs carries the score scale) and
+     * {@code dqRow = sum_j dS_j K_j}; dO, qs and dqRow stay in registers across the keys.
+     * A null {@code dv} or {@code dk} is skipped.
+     */
+    private static void backwardRows(float[] p, float[] ds, int n, float[] k, int kv0, int stride, float[] dOut, int qo,
+                                     float[] qs, float[] dv, float[] dk, float[] dqRow, int hd) {
+        int d = 0;
+        if (!Simd.SCALAR) {
+            for (; d + 4 * LANES <= hd; d += 4 * LANES) {
+                FloatVector o0 = FloatVector.fromArray(F, dOut, qo + d), o1 = FloatVector.fromArray(F, dOut, qo + d + LANES);
+                FloatVector o2 = FloatVector.fromArray(F, dOut, qo + d + 2 * LANES), o3 = FloatVector.fromArray(F, dOut, qo + d + 3 * LANES);
+                FloatVector q0 = FloatVector.fromArray(F, qs, d), q1 = FloatVector.fromArray(F, qs, d + LANES);
+                FloatVector q2 = FloatVector.fromArray(F, qs, d + 2 * LANES), q3 = FloatVector.fromArray(F, qs, d + 3 * LANES);
+                FloatVector z0 = FloatVector.zero(F), z1 = z0, z2 = z0, z3 = z0;
+                for (int j = 0; j < n; j++) {
+                    if (p[j] == 0f) continue;
+                    int o = kv0 + j * stride + d;
+                    if (dv != null) {
+                        FloatVector pv = FloatVector.broadcast(F, p[j]);
+                        o0.fma(pv, FloatVector.fromArray(F, dv, o)).intoArray(dv, o);
+                        o1.fma(pv, FloatVector.fromArray(F, dv, o + LANES)).intoArray(dv, o + LANES);
+                        o2.fma(pv, FloatVector.fromArray(F, dv, o + 2 * LANES)).intoArray(dv, o + 2 * LANES);
+                        o3.fma(pv, FloatVector.fromArray(F, dv, o + 3 * LANES)).intoArray(dv, o + 3 * LANES);
+                    }
+                    FloatVector sv = FloatVector.broadcast(F, ds[j]);
+                    if (dk != null) {
+                        q0.fma(sv, FloatVector.fromArray(F, dk, o)).intoArray(dk, o);
+                        q1.fma(sv, FloatVector.fromArray(F, dk, o + LANES)).intoArray(dk, o + LANES);
+                        q2.fma(sv, FloatVector.fromArray(F, dk, o + 2 * LANES)).intoArray(dk, o + 2 * LANES);
+                        q3.fma(sv, FloatVector.fromArray(F, dk, o + 3 * LANES)).intoArray(dk, o + 3 * LANES);
+                    }
+                    z0 = FloatVector.fromArray(F, k, o).fma(sv, z0);
+                    z1 = FloatVector.fromArray(F, k, o + LANES).fma(sv, z1);
+                    z2 = FloatVector.fromArray(F, k, o + 2 * LANES).fma(sv, z2);
+                    z3 = FloatVector.fromArray(F, k, o + 3 * LANES).fma(sv, z3);
+                }
+                z0.intoArray(dqRow, d);
+                z1.intoArray(dqRow, d + LANES);
+                z2.intoArray(dqRow, d + 2 * LANES);
+                z3.intoArray(dqRow, d + 3 * LANES);
+            }
+            for (; d + LANES <= hd; d += LANES) {
+                FloatVector o0 = FloatVector.fromArray(F, dOut, qo + d), q0 = FloatVector.fromArray(F, qs, d), z0 = FloatVector.zero(F);
+                for (int j = 0; j < n; j++) {
+                    if (p[j] == 0f) continue;
+                    int o = kv0 + j * stride + d;
+                    FloatVector sv = FloatVector.broadcast(F, ds[j]);
+                    if (dv != null) o0.fma(FloatVector.broadcast(F, p[j]), FloatVector.fromArray(F, dv, o)).intoArray(dv, o);
+                    if (dk != null) q0.fma(sv, FloatVector.fromArray(F, dk, o)).intoArray(dk, o);
+                    z0 = FloatVector.fromArray(F, k, o).fma(sv, z0);
+                }
+                z0.intoArray(dqRow, d);
+            }
+        }
+        for (; d < hd; d++) {
+            float z = 0, o = dOut[qo + d], q = qs[d];
+            for (int j = 0; j < n; j++) {
+                if (p[j] == 0f) continue;
+                int r = kv0 + j * stride + d;
+                if (dv != null) dv[r] += p[j] * o;
+                if (dk != null) dk[r] += ds[j] * q;
+                z += ds[j] * k[r];
+            }
+            dqRow[d] = z;
+        }
     }
 
     /** {@code s[i] = exp(s[i] - shift)} for i &lt; n (vector exp); returns their sum. */
