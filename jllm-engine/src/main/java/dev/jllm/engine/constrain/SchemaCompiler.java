@@ -23,13 +23,15 @@ import java.util.Set;
  */
 final class SchemaCompiler {
     static final Set<String> SUPPORTED = Set.of("type", "properties", "required", "additionalProperties", "items",
-            "minItems", "maxItems", "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "minLength", "maxLength");
+            "minItems", "maxItems", "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "minLength", "maxLength",
+            "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum");
     /** Keywords that describe but do not constrain (format is an annotation by default in 2019-09 and later). */
     static final Set<String> ANNOTATIONS = Set.of("title", "description", "default", "examples", "$schema", "$id", "$comment",
             "format", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "contentMediaType", "contentEncoding");
     private static final Set<String> OBJECT_KEYS = Set.of("properties", "required", "additionalProperties");
     private static final Set<String> ARRAY_KEYS = Set.of("items", "minItems", "maxItems");
     private static final Set<String> STRING_KEYS = Set.of("minLength", "maxLength");
+    private static final Set<String> NUMBER_KEYS = Set.of("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final JsonNode root;
@@ -104,6 +106,7 @@ final class SchemaCompiler {
             if (hasAny(s, OBJECT_KEYS)) return object(s, path);
             if (hasAny(s, ARRAY_KEYS)) return array(s, path);
             if (hasAny(s, STRING_KEYS)) return string(s, path);
+            if (hasAny(s, NUMBER_KEYS)) return number(s, false, path);
             return Any.INSTANCE;
         }
         if (type.isArray()) {
@@ -120,8 +123,8 @@ final class SchemaCompiler {
             case "object" -> object(s, path);
             case "array" -> array(s, path);
             case "string" -> string(s, path);
-            case "number" -> SchemaNode.NumberSchema.NUMBER;
-            case "integer" -> SchemaNode.NumberSchema.INTEGER;
+            case "number" -> number(s, false, path);
+            case "integer" -> number(s, true, path);
             case "boolean" -> SchemaNode.Literals.of("true", "false");
             case "null" -> SchemaNode.Literals.of("null");
             default -> throw error(path, "unknown type '" + type + "' (expected object, array, string, number, integer, boolean or null)");
@@ -176,6 +179,42 @@ final class SchemaCompiler {
         return new SchemaNode.ArraySchema(item, min, max);
     }
 
+    /** minimum/maximum and the exclusive forms (2020-12: numbers; a draft-4 boolean is refused by name). */
+    private SchemaNode number(JsonNode s, boolean integer, String path) {
+        java.math.BigDecimal min = bound(s, "minimum", path), max = bound(s, "maximum", path);
+        java.math.BigDecimal xmin = bound(s, "exclusiveMinimum", path), xmax = bound(s, "exclusiveMaximum", path);
+        boolean minEx = false, maxEx = false;
+        if (xmin != null && (min == null || xmin.compareTo(min) >= 0)) { min = xmin; minEx = true; }
+        if (xmax != null && (max == null || xmax.compareTo(max) <= 0)) { max = xmax; maxEx = true; }
+        if (min == null && max == null) return integer ? SchemaNode.NumberSchema.INTEGER : SchemaNode.NumberSchema.NUMBER;
+        SchemaNode.NumberSchema n = new SchemaNode.NumberSchema(integer, min, minEx, max, maxEx);
+        java.math.BigDecimal limit = java.math.BigDecimal.TEN.pow(NumberFrame.MAX_INT_DIGITS);
+        if ((min != null && min.abs().compareTo(limit) >= 0) || (max != null && max.abs().compareTo(limit) >= 0)) {
+            throw error(path, "bounds beyond " + NumberFrame.MAX_INT_DIGITS + " integer digits are not supported");
+        }
+        for (java.math.BigDecimal b : new java.math.BigDecimal[]{min, max}) {
+            if (b != null && b.stripTrailingZeros().scale() >= NumberFrame.MAX_FRACTION_DIGITS) {
+                throw error(path, "bound " + b + " has more than " + (NumberFrame.MAX_FRACTION_DIGITS - 1) + " fraction digits");
+            }
+        }
+        // Some value must exist: the smallest candidate above min (or below max) must be in range.
+        if (min != null && max != null) {
+            java.math.BigDecimal lo = integer ? (minEx ? min.add(java.math.BigDecimal.ONE).setScale(0, java.math.RoundingMode.FLOOR)
+                    : min.setScale(0, java.math.RoundingMode.CEILING)) : min;
+            if (integer ? !n.inRange(lo) : !n.meets(min, minEx, max, maxEx)) {
+                throw error(path, "no " + (integer ? "integer" : "number") + " lies between the bounds " + min + " and " + max);
+            }
+        }
+        return n;
+    }
+
+    private static java.math.BigDecimal bound(JsonNode s, String key, String path) {
+        JsonNode v = s.get(key);
+        if (v == null) return null;
+        if (!v.isNumber()) throw error(path, "'" + key + "' must be a number, found " + v + " (draft-4 boolean exclusive bounds are not supported)");
+        return v.decimalValue();
+    }
+
     private SchemaNode string(JsonNode s, String path) {
         int min = count(s, "minLength", 0, path), max = count(s, "maxLength", Integer.MAX_VALUE, path);
         if (min > max) throw error(path, "minLength " + min + " > maxLength " + max);
@@ -192,7 +231,8 @@ final class SchemaCompiler {
             if (s.has("const")) values.removeIf(v -> !contains(e, v));
             else e.forEach(values::add);
         }
-        for (String k : List.of("properties", "required", "additionalProperties", "items", "minItems", "maxItems", "minLength", "maxLength")) {
+        for (String k : List.of("properties", "required", "additionalProperties", "items", "minItems", "maxItems", "minLength", "maxLength",
+                "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")) {
             if (s.has(k)) throw error(path, "'" + k + "' next to enum/const is not supported (list only allowed values)");
         }
         Set<String> types = new LinkedHashSet<>();

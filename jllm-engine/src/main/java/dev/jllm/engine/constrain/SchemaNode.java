@@ -83,12 +83,44 @@ abstract sealed class SchemaNode {
         }
     }
 
+    /** Bounds are null when absent; an exclusive bound excludes its own value. */
     static final class NumberSchema extends SchemaNode {
-        static final NumberSchema NUMBER = new NumberSchema(false);
-        static final NumberSchema INTEGER = new NumberSchema(true);
+        static final NumberSchema NUMBER = new NumberSchema(false, null, false, null, false);
+        static final NumberSchema INTEGER = new NumberSchema(true, null, false, null, false);
         final boolean integer;
+        final java.math.BigDecimal min, max;
+        final boolean minExclusive, maxExclusive;
 
-        private NumberSchema(boolean integer) { this.integer = integer; }
+        NumberSchema(boolean integer, java.math.BigDecimal min, boolean minExclusive, java.math.BigDecimal max, boolean maxExclusive) {
+            this.integer = integer;
+            this.min = min;
+            this.minExclusive = minExclusive;
+            this.max = max;
+            this.maxExclusive = maxExclusive;
+        }
+
+        boolean bounded() { return min != null || max != null; }
+
+        boolean inRange(java.math.BigDecimal v) {
+            if (min != null && (minExclusive ? v.compareTo(min) <= 0 : v.compareTo(min) < 0)) return false;
+            return max == null || (maxExclusive ? v.compareTo(max) < 0 : v.compareTo(max) <= 0);
+        }
+
+        /** Whether some value between lo and hi (each end open or closed) is in range. */
+        boolean meets(java.math.BigDecimal lo, boolean loOpen, java.math.BigDecimal hi, boolean hiOpen) {
+            java.math.BigDecimal l = lo, u = hi;
+            boolean lOpen = loOpen, uOpen = hiOpen;
+            if (min != null) {
+                int c = min.compareTo(l);
+                if (c > 0 || (c == 0 && minExclusive)) { l = min; lOpen = minExclusive; }
+            }
+            if (max != null) {
+                int c = max.compareTo(u);
+                if (c < 0 || (c == 0 && maxExclusive)) { u = max; uOpen = maxExclusive; }
+            }
+            int c = l.compareTo(u);
+            return c < 0 || (c == 0 && !lOpen && !uOpen);
+        }
     }
 
     /** A fixed set of values (enum, const, boolean, null), matched as their compact JSON text. */

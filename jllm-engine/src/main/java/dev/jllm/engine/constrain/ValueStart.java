@@ -17,7 +17,7 @@ final class ValueStart {
                     case '[' -> out.add(new Stack(ArrayFrame.open(Any.ANY_ARRAY), parent));
                     case '"' -> out.add(new Stack(StringFrame.open(Any.ANY_STRING), parent));
                     default -> {
-                        if (b == '-' || (b >= '0' && b <= '9')) NumberFrame.start(false, b, parent, out);
+                        if (b == '-' || (b >= '0' && b <= '9')) NumberFrame.start(SchemaNode.NumberSchema.NUMBER, b, parent, out);
                         else LiteralFrame.start(Any.TRUE_FALSE_NULL, b, parent, out);
                     }
                 }
@@ -25,7 +25,7 @@ final class ValueStart {
             case SchemaNode.ObjectSchema o -> { if (b == '{') out.add(new Stack(ObjectFrame.open(o), parent)); }
             case SchemaNode.ArraySchema a -> { if (b == '[') out.add(new Stack(ArrayFrame.open(a), parent)); }
             case SchemaNode.StringSchema s -> { if (b == '"') out.add(new Stack(StringFrame.open(s), parent)); }
-            case SchemaNode.NumberSchema n -> NumberFrame.start(n.integer, b, parent, out);
+            case SchemaNode.NumberSchema n -> NumberFrame.start(n, b, parent, out);
             case SchemaNode.Literals l -> LiteralFrame.start(l, b, parent, out);
             case SchemaNode.Union u -> { for (SchemaNode alt : u.alternatives) start(alt, b, parent, out); }
             case SchemaNode.Ref r -> start(r.target, b, parent, out);

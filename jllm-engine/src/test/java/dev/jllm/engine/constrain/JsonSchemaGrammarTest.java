@@ -48,6 +48,14 @@ public class JsonSchemaGrammarTest {
                       "kids":{"type":"array","items":{"$ref":"#/$defs/node"},"maxItems":2}},"required":["v"],"additionalProperties":false}},
              "$ref":"#/$defs/node"}""";
 
+    static final String BOUNDS = """
+            {"type":"object","properties":{
+              "n":{"type":"integer","minimum":-5,"maximum":12},
+              "x":{"type":"number","exclusiveMinimum":-1.5,"maximum":2.25},
+              "k":{"type":"integer","exclusiveMinimum":100,"exclusiveMaximum":103},
+              "neg":{"type":"number","maximum":-2,"minimum":-1000}},
+             "required":["n","x","k","neg"],"additionalProperties":false}""";
+
     record Case(String text, boolean accept) {}
 
     static void check(String schema, JsonSchemaGrammar g, List<Case> cases) {
@@ -138,9 +146,27 @@ public class JsonSchemaGrammarTest {
     }
 
     @Test
+    void numericBoundsAreKeptWithoutDeadEnds() {
+        String ok = "{\"n\":%s,\"x\":%s,\"k\":%s,\"neg\":%s}";
+        check(BOUNDS, JsonSchemaGrammar.compile(BOUNDS), List.of(
+                ok(ok.formatted("-5", "-1.4", "101", "-2")), ok(ok.formatted("12", "2.25", "102", "-2.5")), ok(ok.formatted("0", "0", "102", "-999.75")),
+                no(ok.formatted("13", "0", "101", "-2")), no(ok.formatted("-6", "0", "101", "-2")), no(ok.formatted("1", "-1.5", "101", "-2")),
+                no(ok.formatted("1", "2.26", "101", "-2")), no(ok.formatted("1", "0", "100", "-2")), no(ok.formatted("1", "0", "103", "-2")),
+                no(ok.formatted("1", "0", "101", "-1.9")), no(ok.formatted("1", "0", "101", "-1000.5"))));
+        JsonSchemaGrammar g = JsonSchemaGrammar.compile(BOUNDS);
+        assertThat(g.acceptsPrefix("{\"n\":1")).isTrue();
+        assertThat(g.acceptsPrefix("{\"n\":13")).as("no completion of 13 is in [-5, 12]").isFalse();
+        assertThat(g.acceptsPrefix("{\"n\":1,\"x\":2.3")).isFalse();
+        assertThat(g.acceptsPrefix("{\"n\":1,\"x\":1,\"k\":1,\"neg\":-1.")).as("every -1.x is above -2").isFalse();
+        assertThat(g.accepts(ok.formatted("1", "1e0", "101", "-2"))).as("no exponent under bounds (documented)").isFalse();
+        assertThatThrownBy(() -> JsonSchemaGrammar.compile("{\"type\":\"integer\",\"exclusiveMinimum\":1,\"exclusiveMaximum\":2}"))
+                .hasMessageContaining("no integer lies between");
+    }
+
+    @Test
     void randomSentencesOfEveryGrammarParseAndValidate() {
         List<String[]> grammars = List.of(new String[]{PERSON, PERSON}, new String[]{CHOICES, CHOICES}, new String[]{POINTS, POINTS},
-                new String[]{EXTRAS, EXTRAS}, new String[]{WORDS, WORDS}, new String[]{ONE_OF, ONE_OF}, new String[]{TREE, TREE},
+                new String[]{EXTRAS, EXTRAS}, new String[]{WORDS, WORDS}, new String[]{ONE_OF, ONE_OF}, new String[]{TREE, TREE}, new String[]{BOUNDS, BOUNDS},
                 new String[]{null, "{\"type\":\"object\"}"});
         SplittableRandom rnd = new SplittableRandom(7);
         for (String[] gs : grammars) {
@@ -159,8 +185,8 @@ public class JsonSchemaGrammarTest {
 
     @Test
     void unsupportedKeywordsAndImpossibleSchemasAreRefusedByName() {
-        assertThatThrownBy(() -> JsonSchemaGrammar.compile("{\"type\":\"object\",\"properties\":{\"age\":{\"type\":\"integer\",\"minimum\":0}}}"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/properties/age").hasMessageContaining("'minimum'");
+        assertThatThrownBy(() -> JsonSchemaGrammar.compile("{\"type\":\"object\",\"properties\":{\"age\":{\"type\":\"integer\",\"multipleOf\":2}}}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/properties/age").hasMessageContaining("'multipleOf'");
         assertThatThrownBy(() -> JsonSchemaGrammar.compile("{\"type\":\"string\",\"minLength\":3,\"maxLength\":2}"))
                 .hasMessageContaining("minLength 3 > maxLength 2");
         assertThatThrownBy(() -> JsonSchemaGrammar.compile("{\"$ref\":\"#/$defs/missing\"}")).hasMessageContaining("points to nothing");
