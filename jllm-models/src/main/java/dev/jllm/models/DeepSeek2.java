@@ -314,7 +314,7 @@ public final class DeepSeek2 implements CausalLM {
         return new LatentCache(c.layers(), maxTokens, c.kvLoraRank(), c.ropeDim());
     }
 
-    /** Absorbed (default) or decompressed attention in every block; both read the same latent cache. */
+    /** Auto (default), absorbed or decompressed attention in every block; all read the same latent cache. */
     public void attentionMode(MultiHeadLatentAttention.Mode mode) {
         for (Block b : blocks) b.attn().mode(mode);
     }

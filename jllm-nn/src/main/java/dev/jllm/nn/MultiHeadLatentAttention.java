@@ -16,15 +16,21 @@ import dev.jllm.tensor.kernel.LatentAttention;
  *   y      = o( concat_h softmax(scale q_h . k_h) v_h )
  * </pre>
  *
- * {@link Mode#ABSORBED} (the default) never rebuilds k or v: {@code q_nope . Wuk_h c =
+ * {@link Mode#ABSORBED} never rebuilds k or v: {@code q_nope . Wuk_h c =
  * (Wuk_h^T q_nope) . c}, so each query is mapped into latent space once, attention runs over
  * the latent cache directly ({@link LatentAttention}), and {@code Wuv_h} is applied to the
  * attended latent. {@link Mode#DECOMPRESSED} rebuilds per-head K/V from the same cache and runs
- * ordinary attention: the textbook form, kept to check the absorbed one and for comparison.
+ * ordinary attention: the textbook form, cheaper for long prefill chunks. {@link Mode#AUTO} (the
+ * default) picks absorbed for decode and short chunks, decompressed for long ones.
  */
 public final class MultiHeadLatentAttention {
-    /** How attention is computed over the latent cache (the cache is the same in both). */
-    public enum Mode { ABSORBED, DECOMPRESSED }
+    /** How attention is computed over the latent cache (the cache is the same in all). */
+    public enum Mode {
+        /** ABSORBED for short steps (decode), DECOMPRESSED for long prefill chunks, by a flop estimate. */
+        AUTO,
+        ABSORBED,
+        DECOMPRESSED
+    }
 
     private final Linear qA, q, kvA, o;
     private final RmsNorm qANorm, kvANorm;
@@ -35,7 +41,7 @@ public final class MultiHeadLatentAttention {
     private final Linear[] keyAbsorb, valueUp;
     /** Per head [nope, rank]: the key up-projection itself (DECOMPRESSED only; built on first use when the file lacks it). */
     private volatile Linear[] keyUp;
-    private volatile Mode mode = Mode.ABSORBED;
+    private volatile Mode mode = Mode.AUTO;
 
     /**
      * The per-head up-projections from llama.cpp's tensors: either the fused {@code attn_kv_b}
@@ -157,7 +163,12 @@ public final class MultiHeadLatentAttention {
         for (int r = 0; r < n * heads; r++) System.arraycopy(qs, r * qk + nope, qPe, r * ropeDim, ropeDim);
         rope.forward(qPe, n, positions, heads, ropeDim);
         float[] att = new float[n * heads * valueDim];
-        if (mode == Mode.ABSORBED) absorbed(qs, qPe, n, pos0, latent, ropeKeys, att);
+        // Rebuilding K/V costs (nope + v) x rank per cached token and head, once per call; absorbed
+        // attention costs about 2 x rank + ropeDim per query, key and head: past the break-even
+        // chunk length (about 120 tokens at DeepSeek-V3's sizes) decompressing is cheaper.
+        Mode m = mode != Mode.AUTO ? mode
+                : (long) n * (2L * rank + ropeDim) >= (long) (nope + valueDim) * rank ? Mode.DECOMPRESSED : Mode.ABSORBED;
+        if (m == Mode.ABSORBED) absorbed(qs, qPe, n, pos0, latent, ropeKeys, att);
         else decompressed(qs, qPe, n, pos0, latent, ropeKeys, att);
         o.forward(att, n, y);
     }
