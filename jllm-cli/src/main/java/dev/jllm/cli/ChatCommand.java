@@ -36,6 +36,10 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--ctx", defaultValue = "4096", description = "Tokens the conversation may hold, capped by the model's context (default: ${DEFAULT-VALUE}).")
     int ctx;
 
+    @Option(names = "--stop", paramLabel = "TEXT", description = {"End a reply when this text appears (repeatable). Default: none for",
+            "templates with end-of-turn tokens; a blank line for plain 'User:/Assistant:' templates (jllm's own models)."})
+    java.util.List<String> stops;
+
     @Option(names = "--stats", description = "Print tokens and tok/s after each reply (on stderr).")
     boolean stats;
 
@@ -47,7 +51,8 @@ final class ChatCommand implements Callable<Integer> {
         boolean interactive = System.console() != null;
         PrintStream out = System.out, err = System.err;
         try (LoadedModel lm = LoadedModel.open(DefaultModel.resolve(model))) {
-            ChatSession chat = new ChatSession(lm, system, sampling.params(), maxTokens, ctx);
+            ChatSession chat = new ChatSession(lm, system, sampling.params(), maxTokens, ctx,
+                    stops != null ? stops : ChatSession.defaultStops(lm));
             if (interactive) {
                 err.println(Simd.describe());
                 err.println("jllm chat with " + lm.name() + (lm.ownTemplate() ? "" : " (no template in the file: ChatML)")

@@ -18,6 +18,7 @@ public final class ChatSession {
     private final String system;
     private final SamplingParams sampling;
     private final int maxTokens;
+    private final List<String> stops;
     private final List<ChatMessage> history = new ArrayList<>();
     private final ModelState state;
     private int[] cachedIds = new int[0];
@@ -29,11 +30,17 @@ public final class ChatSession {
      * @param context   tokens the conversation may hold (capped by the model's context)
      */
     public ChatSession(LoadedModel model, String system, SamplingParams sampling, int maxTokens, int context) {
+        this(model, system, sampling, maxTokens, context, defaultStops(model));
+    }
+
+    /** As above with explicit stop strings (they end a reply and are not part of it). */
+    public ChatSession(LoadedModel model, String system, SamplingParams sampling, int maxTokens, int context, List<String> stops) {
         if (maxTokens < 1) throw new IllegalArgumentException("max tokens per reply must be at least 1, got " + maxTokens);
         this.model = model;
         this.system = system;
         this.sampling = sampling;
         this.maxTokens = maxTokens;
+        this.stops = List.copyOf(stops);
         this.state = model.model().newState(Math.min(context, model.model().contextLength()));
         reset();
     }
@@ -60,13 +67,26 @@ public final class ChatSession {
         state.truncate(Math.min(common, state.length()));
         lastReused = state.length();
         Generator.Result r = new Generator(model.model(), model.tokenizer()).generate(
-                new Generator.Request(prompt, maxTokens, sampling, List.of(), model.endIds(), false), state, onText);
+                new Generator.Request(prompt, maxTokens, sampling, stops, model.endIds(), false), state, onText);
         int[] all = Arrays.copyOf(prompt, prompt.length + r.ids().length);
         System.arraycopy(r.ids(), 0, all, prompt.length, r.ids().length);
         cachedIds = Arrays.copyOf(all, state.length());
         history.add(ChatMessage.user(userText));
         history.add(ChatMessage.assistant(r.text()));
         return r;
+    }
+
+    /**
+     * Stop strings a template implies: none when its turns are delimited by special tokens (the
+     * model ends a turn with an end-of-turn id); a blank line when the roles are plain text
+     * ("User: ..."), as in jllm's own base models, which never learned an end-of-turn token.
+     */
+    public static List<String> defaultStops(LoadedModel model) {
+        String probe = model.chatTemplate().render(List.of(ChatMessage.user("x")), true);
+        for (int id : model.tokenizer().encode(probe, false, true)) {
+            if (model.tokenizer().isSpecial(id)) return List.of();
+        }
+        return List.of("\n\n");
     }
 
     /** Prompt tokens the last turn took from the cache instead of prefilling. */

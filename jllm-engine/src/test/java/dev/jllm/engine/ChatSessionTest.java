@@ -34,7 +34,7 @@ class ChatSessionTest {
 
     @Test
     void laterTurnsReuseTheCacheAndMatchAFreshPrefill() {
-        ChatSession chat = new ChatSession(lm, "Terse.", SamplingParams.greedy(), 6, 1024);
+        ChatSession chat = new ChatSession(lm, "Terse.", SamplingParams.greedy(), 6, 1024, List.of());
         Generator.Result first = chat.reply("Hello there", s -> { });
         assertThat(chat.lastReusedTokens()).isZero();
         List<ChatMessage> h = new ArrayList<>(List.of(ChatMessage.system("Terse."), ChatMessage.user("Hello there")));
@@ -53,7 +53,7 @@ class ChatSessionTest {
 
     @Test
     void resetForgetsTheHistoryButKeepsTheSystemPrompt() {
-        ChatSession chat = new ChatSession(lm, "Be brief.", SamplingParams.greedy(), 6, 1024);
+        ChatSession chat = new ChatSession(lm, "Be brief.", SamplingParams.greedy(), 6, 1024, List.of());
         chat.reply("One", s -> { });
         chat.reset();
         assertThat(chat.history()).containsExactly(ChatMessage.system("Be brief."));
@@ -73,5 +73,11 @@ class ChatSessionTest {
         assertThat(lm.ownTemplate()).isFalse();
         assertThat(lm.chatTemplate().render(List.of(ChatMessage.user("hi")), true))
                 .isEqualTo("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+    }
+
+    @Test
+    void plainTextRoleTemplatesStopAtABlankLineSpecialTokenTemplatesDoNot() {
+        // llama-tiny has no <|im_start|> in its vocabulary: ChatML renders as plain text there.
+        assertThat(ChatSession.defaultStops(lm)).containsExactly("\n\n");
     }
 }

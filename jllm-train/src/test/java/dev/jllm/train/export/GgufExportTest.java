@@ -78,7 +78,9 @@ class GgufExportTest {
             float[] train = trained.trainingLogits(ids, null, 1, n);
             float[] infer = logits(lm.model(), ids, v);
             float[] memory = logits(trained, ids, v);
-            assertThat(infer).isEqualTo(memory); // same F32 weights, same inference kernels
+            // Same F32 weights and kernels; mapped and heap tensors may take different vector paths,
+            // so sums can round differently in the last bits.
+            assertThat(infer).containsExactly(memory, org.assertj.core.data.Offset.offset(1e-5f));
             double maxDiff = 0, maxAbs = 0;
             for (int i = 0; i < train.length; i++) {
                 maxDiff = Math.max(maxDiff, Math.abs(train[i] - infer[i]));
