@@ -1,15 +1,18 @@
 package dev.jllm.tensor;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one shared, fixed-size thread team every kernel runs on.
  *
  * <p>{@code -Djllm.threads=N} sets its size (default: available processors). Work is split
- * into contiguous ranges, one per thread; the caller runs the first range itself. Workers
- * spin briefly before parking, because decode issues thousands of small parallel calls a
- * second and waking a parked thread costs more than the work.
+ * into contiguous ranges, one per thread, which the caller and the workers claim from a
+ * shared counter: a worker the OS has not scheduled yet (a busy machine) does not hold the
+ * call up, because the caller takes its range too. Workers spin briefly before parking,
+ * because decode issues thousands of small parallel calls a second and waking a parked
+ * thread costs more than the work.
  */
 public final class Parallel {
     /** Body of a parallel loop over {@code [start, end)}. */
@@ -48,30 +51,23 @@ public final class Parallel {
         }
         synchronized (LOCK) {
             int per = ((n + grain - 1) / grain + chunks - 1) / chunks * grain;
-            AtomicInteger pending = new AtomicInteger(chunks - 1);
-            Throwable[] failure = new Throwable[1];
-            Thread caller = Thread.currentThread();
-            for (int c = 1; c < chunks; c++) {
-                int s = Math.min(n, c * per);
-                int e = Math.min(n, s + per);
-                WORKERS[c - 1].submit(s, e, body, pending, failure, caller);
-            }
+            Region region = new Region(body, n, per, (n + per - 1) / per);
+            for (int c = 1; c < region.chunks; c++) WORKERS[c - 1].submit(region);
             INSIDE.set(true);
             try {
-                body.run(0, Math.min(n, per));
-            } catch (Throwable t) {
-                synchronized (failure) { if (failure[0] == null) failure[0] = t; }
+                region.work();
             } finally {
                 INSIDE.set(false);
             }
             int spins = 0;
-            while (pending.get() > 0) {
+            while (region.done.get() < region.chunks) {
                 if (++spins < 20_000) Thread.onSpinWait();
                 else LockSupport.parkNanos(20_000);
             }
-            if (failure[0] instanceof RuntimeException re) throw re;
-            if (failure[0] instanceof Error er) throw er;
-            if (failure[0] != null) throw new RuntimeException(failure[0]);
+            Throwable f = region.failure.get();
+            if (f instanceof RuntimeException re) throw re;
+            if (f instanceof Error er) throw er;
+            if (f != null) throw new RuntimeException(f);
         }
     }
 
@@ -85,21 +81,42 @@ public final class Parallel {
         return n;
     }
 
+    /** One parallel call: its ranges go to whoever claims them first. */
+    private static final class Region {
+        final Range body;
+        final int n, per, chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Region(Range body, int n, int per, int chunks) {
+            this.body = body; this.n = n; this.per = per; this.chunks = chunks;
+        }
+
+        /** Claims and runs ranges until none is left. */
+        void work() {
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                try {
+                    body.run(c * per, Math.min(n, (c + 1) * per));
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+    }
+
     private static final class Worker extends Thread {
-        private volatile Range body;
-        private int start, end;
-        private AtomicInteger pending;
-        private Throwable[] failure;
-        private Thread caller;
+        private final AtomicReference<Region> pending = new AtomicReference<>();
 
         Worker(int id) {
             super("jllm-kernel-" + id);
             setDaemon(true);
         }
 
-        void submit(int s, int e, Range b, AtomicInteger p, Throwable[] f, Thread c) {
-            start = s; end = e; pending = p; failure = f; caller = c;
-            body = b; // volatile write publishes the fields above
+        void submit(Region r) {
+            pending.set(r);
             LockSupport.unpark(this);
         }
 
@@ -108,21 +125,14 @@ public final class Parallel {
             INSIDE.set(true);
             int spins = 0;
             while (true) {
-                Range b = body;
-                if (b == null) {
+                Region r = pending.get();
+                if (r == null || !pending.compareAndSet(r, null)) {
                     if (++spins < 50_000) Thread.onSpinWait();
                     else LockSupport.park(this);
                     continue;
                 }
                 spins = 0;
-                try {
-                    b.run(start, end);
-                } catch (Throwable t) {
-                    synchronized (failure) { if (failure[0] == null) failure[0] = t; }
-                } finally {
-                    body = null;
-                    pending.decrementAndGet();
-                }
+                r.work(); // finds nothing left when the caller already took this range
             }
         }
     }
