@@ -4,6 +4,7 @@ import dev.jllm.nn.Parameter;
 import dev.jllm.nn.optim.Adafactor;
 import dev.jllm.nn.optim.AdamW;
 import dev.jllm.nn.optim.Lion;
+import dev.jllm.nn.optim.MixedPrecision;
 import dev.jllm.nn.optim.LrSchedule;
 import dev.jllm.nn.optim.Muon;
 import dev.jllm.nn.optim.Optimizer;
@@ -16,6 +17,18 @@ import java.util.Locale;
 /** The optimizer and learning-rate schedule a recipe names. */
 public final class Optimizers {
     private Optimizers() {}
+
+    /**
+     * The recipe's optimizer; with {@code precision} bf16 it is wrapped in {@link MixedPrecision}
+     * (the model holds bfloat16-rounded weights, the optimizer steps F32 masters).
+     */
+    public static Optimizer create(Recipe.OptimizerSpec o, String precision, List<Parameter> params) {
+        return switch (precision) {
+            case "f32" -> create(o, params);
+            case "bf16" -> new MixedPrecision(params, masters -> create(o, masters));
+            default -> throw new IllegalArgumentException("training.precision: '" + precision + "' is not known (known: f32, bf16)");
+        };
+    }
 
     public static Optimizer create(Recipe.OptimizerSpec o, List<Parameter> params) {
         return switch (o.name) {

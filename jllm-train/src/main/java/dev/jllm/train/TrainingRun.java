@@ -61,7 +61,7 @@ public final class TrainingRun implements AutoCloseable {
         RunData data = RunData.prepare(recipe, base, runDir, log);
         try {
             Llama model = Llama.init(modelConfig(recipe.model, data.tokenizer().vocabSize()), recipe.seed, recipe.model.tiedEmbeddings);
-            Optimizer opt = Optimizers.create(recipe.optimizer, model.parameters());
+            Optimizer opt = Optimizers.create(recipe.optimizer, recipe.training.precision, model.parameters());
             int ctx = recipe.model.context;
             PackedBatches train = new PackedBatches(data.train(), data.eos(), recipe.training.batch, ctx, recipe.seed);
             List<Batch> val = data.validation() == null ? List.of()

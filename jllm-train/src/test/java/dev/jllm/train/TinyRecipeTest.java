@@ -40,4 +40,37 @@ class TinyRecipeTest {
             assertThat(tmp.resolve(f)).as(f).exists();
         }
     }
+
+    @Test
+    void bf16PrecisionTrainsAndSavesBf16RoundedWeights() throws IOException {
+        Recipe r = RecipeReader.read(ROOT.resolve("recipes/tiny-test.yaml"));
+        r.training.precision = "bf16";
+        r.training.steps = 30;
+        r.training.checkpointInterval = 30;
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true);
+        Trainer.Result res;
+        try (TrainingRun run = TrainingRun.open(r.validate(), ROOT, tmp, false, quiet, new ProgressLine(quiet, false))) {
+            res = run.run();
+        }
+        assertThat(res.steps().getLast().loss()).isLessThan(res.steps().getFirst().loss() - 0.5);
+        try (var st = dev.jllm.formats.safetensors.SafetensorsFile.open(tmp.resolve("checkpoints/step-0000030/model.safetensors"))) {
+            int checked = 0;
+            for (String name : st.infos().keySet()) {
+                float[] values = st.tensor(name).toFloatArray();
+                for (int i = 0; i < Math.min(values.length, 256); i++, checked++) {
+                    float v = values[i];
+                    assertThat(Float.floatToRawIntBits(v) & 0xffff).as("%s[%d] = %s is not a bfloat16", name, i, v).isZero();
+                }
+            }
+            assertThat(checked).isGreaterThan(1000);
+        }
+    }
+
+    @Test
+    void anUnknownPrecisionIsNamed() throws IOException {
+        Recipe r = RecipeReader.read(ROOT.resolve("recipes/tiny-test.yaml"));
+        r.training.precision = "fp8";
+        org.assertj.core.api.Assertions.assertThatThrownBy(r::validate)
+                .hasMessageContaining("training.precision: 'fp8' is not known (known: f32, bf16)");
+    }
 }

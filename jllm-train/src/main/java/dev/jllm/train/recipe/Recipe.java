@@ -107,6 +107,8 @@ public final class Recipe {
         /** Checkpoints kept on disk (oldest deleted first); the last is always kept. */
         public int keepCheckpoints = 2;
         public long logInterval = 10;
+        /** f32 | bf16: bf16 keeps the model's weights rounded to bfloat16 and steps F32 master copies. */
+        public String precision = "f32";
     }
 
     /** Throws {@link IllegalArgumentException} naming the first impossible setting. */
@@ -164,6 +166,7 @@ public final class Recipe {
             if (tr.checkpointInterval < 0) bad.add("training.checkpoint_interval must be >= 0, got " + tr.checkpointInterval);
             if (tr.keepCheckpoints < 1) bad.add("training.keep_checkpoints must be >= 1, got " + tr.keepCheckpoints);
             if (tr.logInterval < 1) bad.add("training.log_interval must be >= 1, got " + tr.logInterval);
+            if (!List.of("f32", "bf16").contains(tr.precision)) bad.add("training.precision: '" + tr.precision + "' is not known (known: f32, bf16)");
         }
         if (s == null) bad.add("schedule is required");
         else {
