@@ -1,0 +1,61 @@
+// Drives jllm serve's web chat page in a real headless Chromium (playwright-core, the system's
+// /usr/bin/chromium): sends a message, watches the reply grow token by token, checks the stats
+// line (tokens/s), then stops a long reply with the Stop button. Saves a screenshot.
+// Usage: node web-chat.mjs BASE_URL SCREENSHOT.png [MESSAGE]
+import { chromium } from "playwright-core";
+
+const [baseURL, shot, message] = [process.argv[2], process.argv[3], process.argv[4] || "Tell me a short story about a river."];
+if (!baseURL || !shot) {
+  console.error("usage: node web-chat.mjs BASE_URL SCREENSHOT.png [MESSAGE]");
+  process.exit(2);
+}
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+const browser = await chromium.launch({ executablePath, headless: true, args: ["--headless", "--no-sandbox"] });
+const result = { ok: false };
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+  const errors = [];
+  page.on("pageerror", e => errors.push(String(e)));
+  page.on("requestfailed", r => { if (!r.url().endsWith("/chat/completions")) errors.push("request failed: " + r.url()); });
+  await page.goto(baseURL + "/");
+  await page.waitForFunction(() => document.getElementById("model").textContent.startsWith("model: "));
+  await page.fill("#maxTokens", "48");
+  await page.fill("#system", "You are a helpful assistant.");
+  // Record every length the reply passes through while it streams.
+  await page.evaluate(() => {
+    window.__lengths = [];
+    new MutationObserver(() => {
+      const b = document.querySelector(".msg.assistant:last-child .body");
+      if (b) window.__lengths.push(b.textContent.length);
+    }).observe(document.getElementById("log"), { subtree: true, childList: true, characterData: true });
+  });
+  await page.fill("#input", message);
+  await page.click("#send");
+  await page.waitForSelector(".msg.assistant.done", { timeout: 120000 });
+  const reply = await page.textContent(".msg.assistant.done .body");
+  const lengths = await page.evaluate(() => window.__lengths);
+  const stats = await page.textContent("#stats");
+  result.reply = reply;
+  result.updates = new Set(lengths.filter(n => n > 0)).size;
+  result.stats = stats;
+  await page.screenshot({ path: shot });
+
+  // Stop: a long reply, stopped after its first tokens.
+  await page.fill("#maxTokens", "500");
+  await page.fill("#input", "And another, much longer one.");
+  await page.click("#send");
+  await page.waitForFunction(() => {
+    const all = document.querySelectorAll(".msg.assistant .body");
+    return all.length >= 2 && all[all.length - 1].textContent.length > 0;
+  }, null, { timeout: 120000 });
+  await page.click("#stop");
+  await page.waitForFunction(() => document.getElementById("stats").textContent.includes("stopped"), null, { timeout: 30000 });
+  result.stopped = await page.textContent("#stats");
+  result.sendEnabledAfterStop = await page.isEnabled("#send");
+  result.errors = errors;
+  result.ok = reply.length > 0 && result.updates > 1 && /tokens\/s/.test(stats) && result.sendEnabledAfterStop && errors.length === 0;
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
+process.exit(result.ok ? 0 : 1);
