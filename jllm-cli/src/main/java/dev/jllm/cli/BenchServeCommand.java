@@ -12,9 +12,10 @@ import java.util.concurrent.Callable;
 @Command(name = "serve",
         mixinStandardHelpOptions = true,
         description = {"Measure the server end to end: streaming clients over loopback HTTP at 1, 4, 8 and 16 concurrent",
-                "streams (aggregate output tok/s, per-stream tok/s, time to first token p50/p99), then the prefix",
-                "cache's effect (prompts sharing a long prefix vs unique prompts). Files without a vocabulary",
-                "(jllm bench model-file) are driven with token-id prompts. Example:",
+                "streams (aggregate decode tok/s, output tok/s with prefill, time to first token p50/p99), then the",
+                "prefix cache's effect (prompts sharing a long prefix vs unique prompts). --engine drives the batching",
+                "engine directly (no HTTP). Files without a vocabulary (jllm bench model-file) are driven with",
+                "token-id prompts. Example:",
                 "  jllm bench model-file --shape LLAMA_3_2_1B --type Q4_0 --out /tmp/l1b-q4_0.gguf",
                 "  jllm bench serve -m /tmp/l1b-q4_0.gguf --json"})
 final class BenchServeCommand implements Callable<Integer> {
@@ -33,6 +34,9 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--kv-type", defaultValue = "F16", description = "KV cache type (default: ${DEFAULT-VALUE}).")
     DType kvType;
 
+    @Option(names = "--engine", description = "Submit to the batching engine directly instead of over HTTP.")
+    boolean engineOnly;
+
     @Option(names = "--json", description = "Print one JSON object (progress goes to stderr).")
     boolean json;
 
@@ -42,11 +46,12 @@ final class BenchServeCommand implements Callable<Integer> {
         for (int c : levels) if (c < 1) throw new IllegalArgumentException("concurrency levels must be at least 1, got " + c);
         ServeBench bench = new ServeBench(json ? System.err : System.out);
         ServeBench.Result r = bench.run(DefaultModel.resolve(model), levels, promptLen, gen,
-                ServeCommand.engineConfig(16, 256, promptLen + gen + 16, kvType, 0, 16, 512, true, 2048));
+                ServeCommand.engineConfig(16, 256, promptLen + gen + 16, kvType, 0, 16, 512, true, 2048), engineOnly);
         if (json) {
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(bench.toJson(r)));
         } else {
-            System.out.printf("aggregate speedup %d streams vs 1: %.2fx%n", r.levels().getLast().concurrency(), r.speedup());
+            System.out.printf("aggregate decode %d streams vs %d: %.2fx (output with prefill: %.2fx)%n", r.levels().getLast().concurrency(),
+                    r.levels().getFirst().concurrency(), r.decodeSpeedup(), r.speedup());
         }
         return 0;
     }

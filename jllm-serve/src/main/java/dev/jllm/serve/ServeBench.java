@@ -4,8 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jllm.engine.SamplingParams;
+import dev.jllm.engine.batch.BatchEngine;
+import dev.jllm.engine.batch.Completion;
 import dev.jllm.engine.batch.EngineConfig;
 import dev.jllm.engine.batch.EngineStats;
+import dev.jllm.engine.batch.FinishReason;
+import dev.jllm.engine.batch.GenerationRequest;
+import dev.jllm.engine.batch.RequestHandle;
+import dev.jllm.engine.batch.TokenEvent;
+import dev.jllm.engine.batch.TokenListener;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -28,24 +36,42 @@ import java.util.concurrent.Future;
  * {@code jllm bench serve}: the server measured end to end over loopback HTTP with streaming
  * clients. For each concurrency level, that many clients send streaming /v1/completions
  * requests at once (token-id prompts of a fixed length, {@code ignore_eos} so every request
- * generates exactly {@code gen} tokens); reported are the aggregate output tok/s, the per-stream
- * rate and client-side time to first token (p50, p99). A last round compares prompts that share
- * a long prefix with prompts that share nothing, to show the prefix cache.
+ * generates exactly {@code gen} tokens); reported are the aggregate output tok/s (prefill
+ * included), the aggregate decode tok/s (each stream's rate after its first token, times the
+ * streams), and client-side time to first token (p50, p99). A last round compares prompts that
+ * share a long prefix with prompts that share nothing, to show the prefix cache.
+ *
+ * <p>With {@code engineOnly} the same rounds drive the {@link BatchEngine} directly (no HTTP,
+ * no JSON), which separates the batched forward's scaling from the server's own cost.
  */
 public final class ServeBench {
     /** One concurrency level. */
     public record Level(int concurrency, int requests, long tokens, double seconds, double outputTps, double perStreamTps,
-                        double ttftP50Ms, double ttftP99Ms) {}
+                        double decodeTps, double ttftP50Ms, double ttftP99Ms) {}
 
     /** The prefix-cache round: same concurrency and lengths, shared vs unique prompt prefixes. */
     public record PrefixEffect(int concurrency, int prefixTokens, int promptTokens, double ttftP50SharedMs,
                                double ttftP50UniqueMs, double hitRate, long cachedPromptTokens) {}
 
-    public record Result(String model, String device, int promptTokens, int genTokens, List<Level> levels, PrefixEffect prefix) {
-        /** Aggregate output tok/s at the highest level over the single stream's. */
+    public record Result(String model, String device, String path, int promptTokens, int genTokens, List<Level> levels,
+                         PrefixEffect prefix) {
+        /** Aggregate output tok/s at the last level over the first level's. */
         public double speedup() {
             return levels.size() < 2 ? 1 : levels.getLast().outputTps() / levels.getFirst().outputTps();
         }
+
+        /** Aggregate decode tok/s at the last level over the first level's. */
+        public double decodeSpeedup() {
+            return levels.size() < 2 ? 1 : levels.getLast().decodeTps() / levels.getFirst().decodeTps();
+        }
+    }
+
+    /** One request's client-side view: nanoTime of the first and last token, tokens generated. */
+    private record Stream(long firstNanos, long lastNanos, long tokens) {}
+
+    /** Sends one request and waits for its last token. */
+    private interface Client {
+        Stream send(int[] prompt, int gen) throws IOException, InterruptedException;
     }
 
     private final PrintStream log;
@@ -54,7 +80,11 @@ public final class ServeBench {
 
     public ServeBench(PrintStream log) { this.log = log; }
 
-    public Result run(Path model, int[] levels, int promptLen, int gen, EngineConfig engine) throws IOException, InterruptedException {
+    /**
+     * @param engineOnly drive the engine directly instead of going through HTTP
+     */
+    public Result run(Path model, int[] levels, int promptLen, int gen, EngineConfig engine, boolean engineOnly)
+            throws IOException, InterruptedException {
         int maxC = Arrays.stream(levels).max().orElse(1);
         int prefixLen = promptLen * 3 / 4;
         EngineConfig cfg = engine.withMaxRunning(Math.max(engine.maxRunning(), maxC)).withMaxQueue(Math.max(engine.maxQueue(), 4 * maxC))
@@ -62,27 +92,31 @@ public final class ServeBench {
         try (LocalServer s = LocalServer.start(new LocalServer.Options(model, null, "bench", cfg,
                 ServerConfig.defaults().withPort(0).withMaxTokens(gen), true))) {
             String url = s.server().url();
+            Client client = engineOnly ? (p, g) -> direct(s.engine(), p, g) : (p, g) -> stream(url, p, g);
             int vocab = s.model().tokenizer().vocabSize();
             SplittableRandom rnd = new SplittableRandom(1234);
-            log.printf("bench serve: %s, prompt %d tokens, %d generated per request, KV pool %d blocks of %d%n",
-                    model.getFileName(), promptLen, gen, s.engine().kvBlocks(), cfg.blockSize());
+            log.printf("bench serve: %s, %s, prompt %d tokens, %d generated per request, KV pool %d blocks of %d%n",
+                    model.getFileName(), engineOnly ? "engine only (no HTTP)" : "HTTP streaming clients", promptLen, gen,
+                    s.engine().kvBlocks(), cfg.blockSize());
             // Warm-up: JIT and page faults of the weights, not measured.
-            round(url, 1, 1, uniquePrompts(rnd, 1, promptLen, vocab), Math.min(gen, 8));
+            round(client, 1, 1, uniquePrompts(rnd, 1, promptLen, vocab), Math.min(gen, 8));
             List<Level> out = new ArrayList<>();
             for (int c : levels) {
                 int requests = Math.max(2, c);
-                Level l = round(url, c, requests, uniquePrompts(rnd, requests, promptLen, vocab), gen);
+                Level l = round(client, c, requests, uniquePrompts(rnd, requests, promptLen, vocab), gen);
                 out.add(l);
-                log.printf("  %2d streams: %6.1f tok/s aggregate, %5.1f tok/s per stream, TTFT p50 %.0f ms, p99 %.0f ms (%d requests, %.1f s)%n",
-                        c, l.outputTps(), l.perStreamTps(), l.ttftP50Ms(), l.ttftP99Ms(), l.requests(), l.seconds());
+                log.printf("  %2d streams: decode %6.1f tok/s aggregate (x%.2f), output %6.1f tok/s with prefill, %5.1f per stream,"
+                                + " TTFT p50 %.0f ms, p99 %.0f ms (%d requests, %.1f s)%n",
+                        c, l.decodeTps(), l.decodeTps() / out.getFirst().decodeTps(), l.outputTps(), l.perStreamTps(),
+                        l.ttftP50Ms(), l.ttftP99Ms(), l.requests(), l.seconds());
             }
             int c = Math.min(maxC, 8);
             int prefixGen = Math.min(gen, 4);
-            Level unique = round(url, c, c, uniquePrompts(rnd, c, promptLen, vocab), prefixGen);
+            Level unique = round(client, c, c, uniquePrompts(rnd, c, promptLen, vocab), prefixGen);
             EngineStats before = s.engine().stats();
             int[] shared = uniquePrompts(rnd, 1, prefixLen, vocab).getFirst();
-            round(url, 1, 1, List.of(withSuffix(shared, rnd, promptLen, vocab)), 1); // puts the prefix in the cache
-            Level sharedLevel = round(url, c, c, sharedPrompts(shared, rnd, c, promptLen, vocab), prefixGen);
+            round(client, 1, 1, List.of(withSuffix(shared, rnd, promptLen, vocab)), 1); // puts the prefix in the cache
+            Level sharedLevel = round(client, c, c, sharedPrompts(shared, rnd, c, promptLen, vocab), prefixGen);
             EngineStats after = s.engine().stats();
             long lookups = after.prefixLookups() - before.prefixLookups(), hits = after.prefixHits() - before.prefixHits();
             PrefixEffect pe = new PrefixEffect(c, prefixLen, promptLen, sharedLevel.ttftP50Ms(), unique.ttftP50Ms(),
@@ -90,20 +124,22 @@ public final class ServeBench {
             log.printf("  prefix cache (%d streams, %d of %d prompt tokens shared): TTFT p50 %.0f ms shared vs %.0f ms unique, block hit rate %.0f%%%n",
                     c, prefixLen, promptLen, pe.ttftP50SharedMs(), pe.ttftP50UniqueMs(), 100 * pe.hitRate());
             return new Result(model.getFileName().toString(), Runtime.getRuntime().availableProcessors() + " cores",
-                    promptLen, gen, out, pe);
+                    engineOnly ? "engine" : "http", promptLen, gen, out, pe);
         }
     }
 
     public ObjectNode toJson(Result r) {
         ObjectNode o = json.createObjectNode();
-        o.put("model", r.model()).put("device", r.device()).put("prompt_tokens", r.promptTokens()).put("gen_tokens", r.genTokens());
+        o.put("model", r.model()).put("device", r.device()).put("path", r.path()).put("prompt_tokens", r.promptTokens())
+                .put("gen_tokens", r.genTokens());
         ArrayNode ls = o.putArray("levels");
         for (Level l : r.levels()) {
             ls.addObject().put("concurrency", l.concurrency()).put("requests", l.requests()).put("tokens", l.tokens())
                     .put("seconds", l.seconds()).put("output_tps", l.outputTps()).put("per_stream_tps", l.perStreamTps())
+                    .put("decode_tps", l.decodeTps())
                     .put("ttft_p50_ms", l.ttftP50Ms()).put("ttft_p99_ms", l.ttftP99Ms());
         }
-        o.put("speedup_max_vs_1", r.speedup());
+        o.put("speedup_max_vs_1", r.speedup()).put("decode_speedup_max_vs_1", r.decodeSpeedup());
         PrefixEffect p = r.prefix();
         o.putObject("prefix_cache").put("concurrency", p.concurrency()).put("shared_prefix_tokens", p.prefixTokens())
                 .put("prompt_tokens", p.promptTokens()).put("ttft_p50_ms_shared", p.ttftP50SharedMs())
@@ -135,8 +171,8 @@ public final class ServeBench {
     }
 
     /** {@code requests} prompts through {@code concurrency} clients; every stream must complete. */
-    private Level round(String url, int concurrency, int requests, List<int[]> prompts, int gen) throws InterruptedException {
-        double[] ttft = new double[requests];
+    private Level round(Client client, int concurrency, int requests, List<int[]> prompts, int gen) throws InterruptedException {
+        double[] ttft = new double[requests], decode = new double[requests];
         long[] tokens = new long[requests];
         long t0 = System.nanoTime();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -151,9 +187,11 @@ public final class ServeBench {
                             i = next[0]++;
                         }
                         long start = System.nanoTime();
-                        long[] r = stream(url, prompts.get(i), gen);
-                        ttft[i] = (r[0] - start) / 1e6;
-                        tokens[i] = r[1];
+                        Stream r = client.send(prompts.get(i), gen);
+                        ttft[i] = (r.firstNanos() - start) / 1e6;
+                        tokens[i] = r.tokens();
+                        decode[i] = r.tokens() < 2 || r.lastNanos() <= r.firstNanos() ? Double.NaN
+                                : (r.tokens() - 1) / ((r.lastNanos() - r.firstNanos()) / 1e9);
                     }
                 }));
             }
@@ -169,8 +207,32 @@ public final class ServeBench {
         long total = Arrays.stream(tokens).sum();
         double[] sorted = ttft.clone();
         Arrays.sort(sorted);
+        // Streams decode side by side, so the aggregate decode rate is the streams' mean rate times their number.
+        double meanDecode = Arrays.stream(decode).filter(d -> !Double.isNaN(d)).average().orElse(Double.NaN);
         return new Level(concurrency, requests, total, secs, total / secs, total / secs / concurrency,
-                percentile(sorted, 0.50), percentile(sorted, 0.99));
+                meanDecode * concurrency, percentile(sorted, 0.50), percentile(sorted, 0.99));
+    }
+
+    /** One request straight into the engine, no stop ids (as {@code ignore_eos}). */
+    private static Stream direct(BatchEngine engine, int[] prompt, int gen) throws InterruptedException {
+        long[] first = {0}, last = {0};
+        RequestHandle h = engine.submit(GenerationRequest.of(prompt, SamplingParams.greedy(), gen), new TokenListener() {
+            @Override public void onToken(TokenEvent e) {
+                long now = System.nanoTime();
+                if (e.index() == 0) first[0] = now;
+                last[0] = now;
+            }
+            @Override public void onComplete(Completion c) { }
+        });
+        Completion c;
+        try {
+            c = h.completion().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        if (c.reason() == FinishReason.ERROR) throw new IllegalStateException("engine error: " + c.error());
+        // The listener runs on the engine thread; the future's completion publishes its writes.
+        return new Stream(first[0] == 0 ? System.nanoTime() : first[0], last[0], c.usage().completionTokens());
     }
 
     private static double percentile(double[] sorted, double q) {
@@ -178,8 +240,8 @@ public final class ServeBench {
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
-    /** One streaming request; returns {nanoTime of the first token, completion tokens}. */
-    private long[] stream(String url, int[] prompt, int gen) throws IOException, InterruptedException {
+    /** One streaming request over HTTP. */
+    private Stream stream(String url, int[] prompt, int gen) throws IOException, InterruptedException {
         ObjectNode body = json.createObjectNode().put("model", "bench").put("max_tokens", gen).put("temperature", 0)
                 .put("stream", true).put("ignore_eos", true);
         body.putObject("stream_options").put("include_usage", true);
@@ -191,7 +253,7 @@ public final class ServeBench {
         if (res.statusCode() != 200) {
             throw new IOException("HTTP " + res.statusCode() + ": " + String.join("\n", res.body().toList()));
         }
-        long first = 0, tokens = -1;
+        long first = 0, last = 0, tokens = -1;
         boolean done = false;
         try (java.util.stream.Stream<String> lines = res.body()) {
             for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
@@ -201,14 +263,14 @@ public final class ServeBench {
                 if (data.equals("[DONE]")) { done = true; break; }
                 JsonNode chunk = json.readTree(data);
                 if (chunk.has("error")) throw new IOException("stream error: " + chunk.get("error").path("message").asText());
-                if (first == 0 && chunk.path("choices").size() > 0 && !chunk.path("choices").get(0).path("text").asText().isEmpty()) {
-                    first = System.nanoTime();
-                }
+                JsonNode choice = chunk.path("choices").path(0);
+                if (first == 0 && !choice.path("text").asText().isEmpty()) first = System.nanoTime();
+                if (!choice.path("text").asText().isEmpty() || choice.hasNonNull("finish_reason")) last = System.nanoTime();
                 JsonNode u = chunk.get("usage");
                 if (u != null && !u.isNull()) tokens = u.path("completion_tokens").asLong();
             }
         }
         if (!done || tokens < 0) throw new IOException("the stream ended without [DONE] and usage");
-        return new long[]{first == 0 ? System.nanoTime() : first, tokens};
+        return new Stream(first == 0 ? System.nanoTime() : first, last, tokens);
     }
 }
