@@ -79,6 +79,10 @@ final class ChatCommand implements Callable<Integer> {
                     continue;
                 }
                 out.println();
+                if (chat.lastDroppedTurns() > 0 && (interactive || stats)) {
+                    err.printf("(%d earlier turn%s dropped to fit the context)%n", chat.lastDroppedTurns(),
+                            chat.lastDroppedTurns() == 1 ? "" : "s");
+                }
                 if (stats) {
                     Generator.Stats st = r.stats();
                     err.printf("[%d prompt tokens, %d from cache; %d generated; prefill %.1f tok/s, decode %.1f tok/s]%n",

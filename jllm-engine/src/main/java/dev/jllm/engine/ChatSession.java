@@ -23,6 +23,9 @@ public final class ChatSession {
     private final ModelState state;
     private int[] cachedIds = new int[0];
     private int lastReused;
+    private int dropped;
+    /** Reply tokens a turn must leave room for before older turns are dropped. */
+    private static final int MIN_REPLY = 64;
 
     /**
      * @param system    system prompt, or null
@@ -53,21 +56,39 @@ public final class ChatSession {
         cachedIds = new int[0];
     }
 
-    /** Sends one user message, streams the reply's text to {@code onText}, and adds both to the history. */
+    /**
+     * Sends one user message, streams the reply's text to {@code onText}, and adds both to the
+     * history. When the history no longer fits the context with room for a reply, the oldest
+     * turns are dropped (the system prompt stays), as chat front ends do; a reply that would run
+     * past the context is cut short (finish reason "length").
+     */
     public Generator.Result reply(String userText, Consumer<String> onText) {
-        List<ChatMessage> next = new ArrayList<>(history);
-        next.add(ChatMessage.user(userText));
-        String rendered = model.chatTemplate().render(next, true);
-        int[] prompt = model.tokenizer().encode(rendered, false, true);
-        if (prompt.length + maxTokens > state.capacity()) {
-            throw new IllegalStateException("the conversation would reach " + (prompt.length + maxTokens)
-                    + " tokens, more than the " + state.capacity() + " this chat holds; /reset to start over");
+        int capacity = state.capacity();
+        int room = Math.min(maxTokens, MIN_REPLY);
+        dropped = 0;
+        int[] prompt;
+        while (true) {
+            List<ChatMessage> next = new ArrayList<>(history);
+            next.add(ChatMessage.user(userText));
+            prompt = model.tokenizer().encode(model.chatTemplate().render(next, true), false, true);
+            if (prompt.length + room <= capacity) break;
+            int first = system != null && !system.isBlank() ? 1 : 0;
+            if (history.size() <= first) {
+                throw new IllegalStateException("this message needs " + prompt.length + " prompt tokens and at least "
+                        + room + " for the reply, more than the " + capacity + " this chat holds; send a shorter message"
+                        + (first == 1 ? " or a shorter --system prompt" : "") + ", or raise --ctx if the model allows");
+            }
+            // Oldest user turn and the assistant reply after it.
+            history.remove(first);
+            if (history.size() > first && history.get(first).role().equals("assistant")) history.remove(first);
+            dropped++;
         }
         int common = commonPrefix(cachedIds, prompt);
         state.truncate(Math.min(common, state.length()));
         lastReused = state.length();
+        int budget = Math.min(maxTokens, capacity - prompt.length);
         Generator.Result r = new Generator(model.model(), model.tokenizer()).generate(
-                new Generator.Request(prompt, maxTokens, sampling, stops, model.endIds(), false), state, onText);
+                new Generator.Request(prompt, budget, sampling, stops, model.endIds(), false), state, onText);
         int[] all = Arrays.copyOf(prompt, prompt.length + r.ids().length);
         System.arraycopy(r.ids(), 0, all, prompt.length, r.ids().length);
         cachedIds = Arrays.copyOf(all, state.length());
@@ -75,6 +96,9 @@ public final class ChatSession {
         history.add(ChatMessage.assistant(r.text()));
         return r;
     }
+
+    /** Earlier turns (user message and reply) the last {@link #reply} dropped to fit the context. */
+    public int lastDroppedTurns() { return dropped; }
 
     /**
      * Stop strings a template implies: none when its turns are delimited by special tokens (the

@@ -62,10 +62,36 @@ class ChatSessionTest {
     }
 
     @Test
-    void aConversationLongerThanItsContextSaysHowToRecover() {
+    void aMessageThatCannotFitSaysWhatToDo() {
         ChatSession chat = new ChatSession(lm, null, SamplingParams.greedy(), 8, 40);
         assertThatThrownBy(() -> chat.reply("word ".repeat(60), s -> { }))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("/reset");
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("shorter message").hasMessageContaining("40");
+    }
+
+    @Test
+    void aLongConversationDropsItsOldestTurnsAndKeepsTheSystemPrompt() {
+        ChatSession chat = new ChatSession(lm, "Terse.", SamplingParams.greedy(), 8, 96, List.of());
+        int dropped = 0;
+        Generator.Result r = null;
+        for (int turn = 0; turn < 12; turn++) {
+            r = chat.reply("Tell me more about turn " + turn, s -> { });
+            assertThat(r.stats().promptTokens() + r.ids().length).isLessThanOrEqualTo(96);
+            dropped += chat.lastDroppedTurns();
+        }
+        assertThat(dropped).isPositive();
+        List<ChatMessage> h = chat.history();
+        assertThat(h.getFirst()).isEqualTo(ChatMessage.system("Terse."));
+        assertThat(h.get(h.size() - 2)).isEqualTo(ChatMessage.user("Tell me more about turn 11"));
+        assertThat(h).doesNotContain(ChatMessage.user("Tell me more about turn 0"));
+        // The cache, cut back to what the shortened history shares, gives a fresh run's reply.
+        assertThat(r.ids()).containsExactly(fresh(h.subList(0, h.size() - 1), 8));
+    }
+
+    @Test
+    void aReplyIsCutShortAtTheEndOfTheContext() {
+        ChatSession chat = new ChatSession(lm, null, SamplingParams.greedy(), 200, 120, List.of());
+        Generator.Result r = chat.reply("Hello", s -> { });
+        assertThat(r.stats().promptTokens() + r.ids().length).isLessThanOrEqualTo(120);
     }
 
     @Test
