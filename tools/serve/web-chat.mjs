@@ -1,6 +1,7 @@
 // Drives jllm serve's web chat page in a real headless Chromium (playwright-core, the system's
 // /usr/bin/chromium): sends a message, watches the reply grow token by token, checks the stats
-// line (tokens/s), then stops a long reply with the Stop button. Saves a screenshot.
+// line (tokens/s), then stops a long reply in a new chat with the Stop button. Saves a
+// screenshot of the first reply.
 // Usage: node web-chat.mjs BASE_URL SCREENSHOT.png [MESSAGE]
 import { chromium } from "playwright-core";
 
@@ -40,14 +41,19 @@ try {
   result.stats = stats;
   await page.screenshot({ path: shot });
 
-  // Stop: a long reply, stopped after its first tokens.
-  await page.fill("#maxTokens", "500");
+  // Stop: in a new chat, a reply as long as the context allows, stopped after its first tokens.
+  const health = await (await fetch(baseURL + "/health")).json();
+  await page.click("#clear");
+  await page.fill("#maxTokens", String(Math.min(500, health.context_length - 64)));
   await page.fill("#input", "And another, much longer one.");
   await page.click("#send");
   await page.waitForFunction(() => {
-    const all = document.querySelectorAll(".msg.assistant .body");
-    return all.length >= 2 && all[all.length - 1].textContent.length > 0;
+    if (document.querySelector(".msg.error")) return true;
+    const b = document.querySelector(".msg.assistant .body");
+    return b && b.textContent.length > 0;
   }, null, { timeout: 120000 });
+  const refused = await page.$(".msg.error .body");
+  if (refused) throw new Error("the long request failed: " + await refused.textContent());
   await page.click("#stop");
   await page.waitForFunction(() => document.getElementById("stats").textContent.includes("stopped"), null, { timeout: 30000 });
   result.stopped = await page.textContent("#stats");
