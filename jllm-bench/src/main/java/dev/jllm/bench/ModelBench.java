@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
 public final class ModelBench {
     public record Result(String model, String weightType, int promptTokens, int genTokens, double prefillTps,
                          double decodeTps, double ttftMs, double peakRssMb, double bandwidthGbps,
-                         double bytesPerToken, double decodeCeilingTps) {}
+                         double bytesPerToken, double decodeCeilingTps, String kvType, long kvBytes) {}
 
     private final PrintStream log;
 
@@ -41,6 +41,11 @@ public final class ModelBench {
     }
 
     public Result run(Path model, int promptLen, int gen) throws IOException {
+        return run(model, promptLen, gen, DType.F32);
+    }
+
+    /** As above with the KV cache stored as {@code kvType} (F32, F16 or Q8_0); warm-up uses the same type. */
+    public Result run(Path model, int promptLen, int gen, DType kvType) throws IOException {
         log.println(Simd.describe());
         try (GgufFile g = GgufFile.open(model)) {
             Llama m = Llama.fromGguf(g);
@@ -57,9 +62,10 @@ public final class ModelBench {
             int[] prompt = new int[promptLen];
             for (int i = 0; i < promptLen; i++) prompt[i] = r.nextInt(c.vocab());
             float[] logits = new float[c.vocab()];
-            warmUp(m, prompt, logits);
+            warmUp(m, prompt, logits, kvType);
 
-            KvCache kv = m.newState(promptLen + gen);
+            KvCache kv = m.newState(promptLen + gen, kvType);
+            long kvBytes = m.kvBytesPerToken(kvType) * (promptLen + gen);
             long t0 = System.nanoTime();
             m.forward(prompt, 0, promptLen, kv, logits, false);
             long t1 = System.nanoTime();
@@ -76,13 +82,14 @@ public final class ModelBench {
             double ttftMs = (firstToken - t0) / 1e6;
             log.printf("prefill: %d tokens in %.2f s = %.1f tok/s%n", promptLen, (t1 - t0) / 1e9, prefillTps);
             log.printf("decode:  %d tokens in %.2f s = %.2f tok/s%n", gen, (t2 - tDecode) / 1e9, decodeTps);
+            log.printf("KV cache: %s, %.1f MB for %d tokens%n", kvType, kvBytes / 1e6, promptLen + gen);
             double rss = peakRssMb(); // before the bandwidth sweep allocates its buffer
             MachinePeak.Bandwidth bw = MachinePeak.bandwidth(1L << 30);
             double ceiling = bw.readGbps() * 1e9 / bytesPerToken;
             log.printf("decode ceiling: %.1f GB/s read bandwidth / %.1f MB of weights per token = %.2f tok/s; decode reaches %.0f%% of it%n",
                     bw.readGbps(), bytesPerToken / 1e6, ceiling, 100 * decodeTps / ceiling);
             return new Result(model.toString(), m.weightType().toString(), promptLen, gen, prefillTps, decodeTps, ttftMs,
-                    rss, bw.readGbps(), bytesPerToken, ceiling);
+                    rss, bw.readGbps(), bytesPerToken, ceiling, kvType.toString(), kvBytes);
         }
     }
 
@@ -91,7 +98,7 @@ public final class ModelBench {
      * until a round is no longer 5% faster than the best one twice in a row: the JIT compiles
      * the kernels only after enough calls, and a small model makes few calls per token.
      */
-    private void warmUp(Llama m, int[] prompt, float[] logits) {
+    private void warmUp(Llama m, int[] prompt, float[] logits, DType kvType) {
         int ctx = m.config().context();
         int pre = Math.max(1, Math.min(Math.min(96, prompt.length), ctx - 16));
         int steps = Math.max(0, Math.min(16, ctx - pre));
@@ -99,7 +106,7 @@ public final class ModelBench {
         int stable = 0, rounds = 0;
         while (stable < 2 && rounds < 40 && System.nanoTime() < deadline) {
             long t = System.nanoTime();
-            KvCache warm = m.newState(pre + steps);
+            KvCache warm = m.newState(pre + steps, kvType);
             m.forward(prompt, 0, pre, warm, logits, false);
             for (int i = 0; i < steps; i++) m.forward(new int[] {argmax(logits)}, 0, 1, warm, logits, false);
             long dt = System.nanoTime() - t;

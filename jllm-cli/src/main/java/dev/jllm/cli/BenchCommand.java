@@ -34,6 +34,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gen", defaultValue = "128", description = "Tokens to decode (default: ${DEFAULT-VALUE}).")
     int gen;
 
+    @CommandLine.Mixin
+    KvTypeOption kv = new KvTypeOption();
+
     @Option(names = "--json", description = "Print one JSON object (progress goes to stderr).")
     boolean json;
 
@@ -45,17 +48,18 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (!Files.isRegularFile(model)) throw new IllegalArgumentException("model file not found: " + model);
         if (promptLen < 1 || gen < 1) throw new IllegalArgumentException("--prompt-len and --gen must be at least 1");
-        ModelBench.Result r = new ModelBench(json ? System.err : System.out).run(model, promptLen, gen);
+        ModelBench.Result r = new ModelBench(json ? System.err : System.out).run(model, promptLen, gen, kv.kvType);
         if (json) {
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("model", r.model()).put("weight_type", r.weightType())
                     .put("prompt_tokens", r.promptTokens()).put("gen_tokens", r.genTokens())
                     .put("prefill_tps", r.prefillTps()).put("decode_tps", r.decodeTps()).put("ttft_ms", r.ttftMs())
                     .put("peak_rss_mb", r.peakRssMb()).put("bandwidth_gbps", r.bandwidthGbps())
-                    .put("bytes_per_token", r.bytesPerToken()).put("decode_ceiling_tps", r.decodeCeilingTps());
+                    .put("bytes_per_token", r.bytesPerToken()).put("decode_ceiling_tps", r.decodeCeilingTps())
+                    .put("kv_type", r.kvType()).put("kv_bytes", r.kvBytes());
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(o));
         } else {
-            System.out.printf("ttft %.0f ms, peak RSS %.0f MB%n", r.ttftMs(), r.peakRssMb());
+            System.out.printf("ttft %.0f ms, peak RSS %.0f MB, KV cache %s %.1f MB%n", r.ttftMs(), r.peakRssMb(), r.kvType(), r.kvBytes() / 1e6);
         }
         return 0;
     }

@@ -31,7 +31,8 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--gen", defaultValue = "32", description = "Tokens generated per request (default: ${DEFAULT-VALUE}).")
     int gen;
 
-    @Option(names = "--kv-type", defaultValue = "F16", description = "KV cache type (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kv-type", defaultValue = "F16", converter = KvTypeOption.Converter.class,
+            description = "KV cache type: F32, F16 or Q8_0 (default: ${DEFAULT-VALUE}).")
     DType kvType;
 
     @Option(names = "--engine", description = "Submit to the batching engine directly instead of over HTTP.")

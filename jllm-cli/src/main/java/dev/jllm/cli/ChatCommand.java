@@ -46,13 +46,16 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling = new SamplingOptions();
 
+    @Mixin
+    KvTypeOption kv = new KvTypeOption();
+
     @Override
     public Integer call() throws Exception {
         boolean interactive = System.console() != null;
         PrintStream out = System.out, err = System.err;
         try (LoadedModel lm = LoadedModel.open(DefaultModel.resolve(model))) {
             ChatSession chat = new ChatSession(lm, system, sampling.params(), maxTokens, ctx,
-                    stops != null ? stops : ChatSession.defaultStops(lm));
+                    stops != null ? stops : ChatSession.defaultStops(lm), kv.kvType);
             if (interactive) {
                 err.println(Simd.describe());
                 err.println("jllm chat with " + lm.name() + (lm.ownTemplate() ? "" : " (no template in the file: ChatML)")

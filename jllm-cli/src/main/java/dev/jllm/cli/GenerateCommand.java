@@ -44,6 +44,9 @@ final class GenerateCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     SamplingOptions sampling = new SamplingOptions();
 
+    @picocli.CommandLine.Mixin
+    KvTypeOption kv = new KvTypeOption();
+
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when this text appears (repeatable); it is not printed.")
     List<String> stops = new ArrayList<>();
 
@@ -70,7 +73,7 @@ final class GenerateCommand implements Callable<Integer> {
             SamplingParams sp = sampling.params();
             NextTokenMask mask = constraint(tok, lm.endIds());
             PrintStream out = System.out; // UTF-8: the launcher sets stdout.encoding
-            Generator.Result r = new Generator(lm.model(), tok).generate(
+            Generator.Result r = new Generator(lm.model(), tok, kv.kvType).generate(
                     new Generator.Request(ids, maxTokens, sp, stops, lm.endIds(), truncate), mask,
                     json ? s -> { } : s -> { out.print(s); out.flush(); });
             Generator.Stats st = r.stats();

@@ -26,6 +26,9 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--file", description = "A UTF-8 file to score.")
     Path file;
 
+    @picocli.CommandLine.Mixin
+    KvTypeOption kv = new KvTypeOption();
+
     @Option(names = "--json", description = "JSON output: {\"ids\":[…], \"logprobs\":[…], \"perplexity\":…}.")
     boolean json;
 
@@ -39,9 +42,9 @@ final class ScoreCommand implements Callable<Integer> {
             int ctx = lm.model().contextLength();
             if (ids.length > ctx) throw new IllegalArgumentException("the text has " + ids.length + " tokens, more than the model's context of " + ctx);
             int v = lm.model().vocabSize();
-            ModelState kv = lm.model().newState(ids.length);
+            ModelState state = lm.model().newState(ids.length, kv.kvType);
             float[] logits = new float[ids.length * v];
-            lm.model().forward(ids, 0, ids.length, kv, logits, true);
+            lm.model().forward(ids, 0, ids.length, state, logits, true);
             double[] logprobs = new double[ids.length - 1];
             double nll = 0;
             for (int t = 0; t + 1 < ids.length; t++) {

@@ -52,7 +52,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--ctx", defaultValue = "4096", description = "Most tokens (prompt + completion) per request, capped by the model (default: ${DEFAULT-VALUE}).")
     int ctx;
 
-    @Option(names = "--kv-type", defaultValue = "F16", description = "KV cache type: F32, F16 or Q8_0 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kv-type", defaultValue = "F16", converter = KvTypeOption.Converter.class, description = "KV cache type: F32, F16 or Q8_0 (default: ${DEFAULT-VALUE}).")
     DType kvType;
 
     @Option(names = "--kv-blocks", defaultValue = "0", description = "KV pool blocks (default: enough for --max-running full contexts, up to --kv-max-mb).")

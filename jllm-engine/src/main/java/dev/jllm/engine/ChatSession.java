@@ -1,6 +1,7 @@
 package dev.jllm.engine;
 
 import dev.jllm.models.ModelState;
+import dev.jllm.tensor.DType;
 import dev.jllm.tokenizer.chat.ChatMessage;
 
 import java.util.ArrayList;
@@ -38,13 +39,19 @@ public final class ChatSession {
 
     /** As above with explicit stop strings (they end a reply and are not part of it). */
     public ChatSession(LoadedModel model, String system, SamplingParams sampling, int maxTokens, int context, List<String> stops) {
+        this(model, system, sampling, maxTokens, context, stops, DType.F32);
+    }
+
+    /** As above with the conversation's KV cache stored as {@code kvType} (F32, F16 or Q8_0). */
+    public ChatSession(LoadedModel model, String system, SamplingParams sampling, int maxTokens, int context, List<String> stops,
+                       DType kvType) {
         if (maxTokens < 1) throw new IllegalArgumentException("max tokens per reply must be at least 1, got " + maxTokens);
         this.model = model;
         this.system = system;
         this.sampling = sampling;
         this.maxTokens = maxTokens;
         this.stops = List.copyOf(stops);
-        this.state = model.model().newState(Math.min(context, model.model().contextLength()));
+        this.state = model.model().newState(Math.min(context, model.model().contextLength()), kvType);
         reset();
     }
 

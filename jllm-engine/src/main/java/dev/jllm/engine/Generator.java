@@ -3,6 +3,7 @@ package dev.jllm.engine;
 import dev.jllm.engine.constrain.NextTokenMask;
 import dev.jllm.models.CausalLM;
 import dev.jllm.models.ModelState;
+import dev.jllm.tensor.DType;
 import dev.jllm.tokenizer.Tokenizer;
 
 import java.util.Arrays;
@@ -36,10 +37,17 @@ public final class Generator {
 
     private final CausalLM model;
     private final Tokenizer tokenizer;
+    private final DType kvType;
 
     public Generator(CausalLM model, Tokenizer tokenizer) {
+        this(model, tokenizer, DType.F32);
+    }
+
+    /** @param kvType element type of the KV cache that {@link #generate(Request, NextTokenMask, Consumer)} creates (F32, F16 or Q8_0) */
+    public Generator(CausalLM model, Tokenizer tokenizer, DType kvType) {
         this.model = model;
         this.tokenizer = tokenizer;
+        this.kvType = kvType;
     }
 
     public Result generate(Request req, Consumer<String> onText) {
@@ -63,7 +71,7 @@ public final class Generator {
             }
             prompt = Arrays.copyOfRange(prompt, prompt.length - (ctx - req.maxTokens()), prompt.length);
         }
-        return generate(req, prompt, model.newState(prompt.length + req.maxTokens()), mask, onText);
+        return generate(req, prompt, model.newState(prompt.length + req.maxTokens(), kvType), mask, onText);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.jllm.models;
 
+import dev.jllm.tensor.DType;
+
 /**
  * A decoder-only language model ready to run: weights bound, architecture fixed.
  * Each family implements this once; the engine (sampling, batching, serving) and later the
@@ -14,6 +16,16 @@ public interface CausalLM {
 
     /** A fresh state for one sequence that can hold {@code maxTokens} tokens. */
     ModelState newState(int maxTokens);
+
+    /**
+     * A fresh state whose cached keys and values are stored as {@code kvType} (F32, F16 or
+     * Q8_0, see {@link KvCache#parseType}). Families whose cache has no such option take F32 only.
+     */
+    default ModelState newState(int maxTokens, DType kvType) {
+        if (kvType == DType.F32) return newState(maxTokens);
+        throw new IllegalArgumentException("a KV cache of " + kvType + " needs a llama-family model (llama, mistral, qwen2, qwen3,"
+                + " their MoE variants); " + getClass().getSimpleName() + " keeps its cache in F32");
+    }
 
     /**
      * Runs {@code n} tokens ({@code tokens[off..off+n)}) at positions {@code state.length()..}

@@ -316,6 +316,7 @@ public final class Llama implements PagedCausalLM, TrainableLM {
     }
 
     /** A cache whose keys and values are stored as {@code kvType} (F32, F16 or Q8_0). */
+    @Override
     public KvCache newState(int maxTokens, DType kvType) {
         return new KvCache(c.layers(), maxTokens, c.kvHeads(), c.headDim(), kvType);
     }
