@@ -147,8 +147,9 @@ final class ChatEndpoint {
     }
 
     private static String finishReason(Completion comp, ChatOutput c) {
-        if (!c.calls().isEmpty()) return "tool_calls";
-        return comp.reason() == FinishReason.LENGTH ? "length" : "stop";
+        // A call cut off by max_tokens has incomplete arguments: say so, as OpenAI does.
+        if (comp.reason() == FinishReason.LENGTH) return "length";
+        return c.calls().isEmpty() ? "stop" : "tool_calls";
     }
 
     private ArrayNode toolCallsJson(List<ToolCall> calls) {

@@ -272,6 +272,9 @@ final class SchemaCompiler {
     private SchemaNode ref(JsonNode r, String path) {
         if (!r.isTextual() || !r.asText().startsWith("#")) throw error(path, "only local $ref ('#/...') is supported, found " + r);
         String pointer = r.asText();
+        if (!pointer.equals("#") && !pointer.startsWith("#/")) {
+            throw error(path, "$ref '" + pointer + "' names an anchor; only JSON-pointer references ('#' or '#/...') are supported");
+        }
         return refs.computeIfAbsent(pointer, p -> {
             resolve(p); // fail now, naming the reference, if it points nowhere
             SchemaNode.Ref n = new SchemaNode.Ref(p);

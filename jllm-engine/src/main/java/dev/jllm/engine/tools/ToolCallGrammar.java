@@ -39,6 +39,11 @@ public final class ToolCallGrammar {
             names.add(name);
             if (onlyName != null && !onlyName.equals(name)) continue;
             JsonNode params = f.has("parameters") ? f.get("parameters").deepCopy() : JSON.createObjectNode().put("type", "object");
+            try { // on its own first, so that an error names the tool and a path inside its parameters
+                JsonSchemaGrammar.compile(params);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("tool '" + name + "' parameters: " + e.getMessage(), e);
+            }
             hoistDefinitions(params, defs, name);
             ObjectNode call = JSON.createObjectNode().put("type", "object");
             ObjectNode props = call.putObject("properties");
