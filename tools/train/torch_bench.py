@@ -8,9 +8,16 @@ float32, on random tokens. One step = forward + cross-entropy + backward + clip_
 
 Usage: tools/train/torch_bench.py --dim 384 --layers 6 --heads 6 --kv-heads 6 --ffn 1024 \
            --vocab 8192 --context 256 --batch 8 [--untied] [--threads 2] [--steps 5] [--warmup 2]
-Prints one JSON object: tokens_per_s, seconds_per_step, parameters, peak_rss_mb, threads, torch.
+Prints one JSON object: tokens_per_s, seconds_per_step, parameters, peak_rss_mb, threads,
+omp_wait_policy, torch.
 """
-import argparse, json, math, resource, time
+import argparse, json, math, os, time
+
+# libgomp's default wait policy spins between parallel regions; on a machine where other work
+# competes for the cores that spinning starves the threads doing the work (a 1-layer step measured
+# 16x slower than with PASSIVE on the loaded 2-core box). Must be set before torch loads libgomp;
+# an OMP_WAIT_POLICY already in the environment wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -102,6 +109,16 @@ def step():
     opt.step()
 
 
+def peak_rss_mb():
+    # VmHWM belongs to this address space; getrusage's ru_maxrss survives exec and would report
+    # the launching JVM's peak when `jllm bench train` starts this script.
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return -1.0
+
+
 for _ in range(a.warmup):
     step()
 t0 = time.perf_counter()
@@ -110,5 +127,6 @@ for _ in range(a.steps):
 secs = (time.perf_counter() - t0) / a.steps
 print(json.dumps({"tokens_per_s": a.batch * a.context / secs, "seconds_per_step": secs,
                   "parameters": sum(p.numel() for p in model.parameters()),
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-                  "threads": torch.get_num_threads(), "torch": torch.__version__}))
+                  "peak_rss_mb": peak_rss_mb(),
+                  "threads": torch.get_num_threads(), "omp_wait_policy": os.environ["OMP_WAIT_POLICY"],
+                  "torch": torch.__version__}))

@@ -40,14 +40,26 @@ final class BenchTrainCommand implements Callable<Integer> {
             description = "The recipe whose model is the second shape (default: ${DEFAULT-VALUE}).")
     String recipe;
 
+    @Option(names = "--shapes", split = ",", defaultValue = "gpt2-style,recipe", paramLabel = "NAME",
+            description = {"Shapes to time, comma-separated: gpt2-style, recipe, gpt2-124m (GPT-2 small's 124M size at batch 4,",
+                    "context 256: run it alone to read its peak memory) (default: ${DEFAULT-VALUE})."})
+    List<String> shapeNames;
+
     @Option(names = "--no-torch", description = "Skip the PyTorch comparison.")
     boolean noTorch;
 
     @Override
     public Integer call() throws Exception {
         if (steps < 1 || warmup < 0) throw new IllegalArgumentException("--steps must be >= 1 and --warmup >= 0");
-        List<TrainBench.Shape> shapes = new ArrayList<>(List.of(TrainBench.gpt2Style()));
-        shapes.add(TrainBench.of(RecipeReader.read(RecipeReader.resolve(recipe, DefaultModel.home()))));
+        List<TrainBench.Shape> shapes = new ArrayList<>();
+        for (String name : shapeNames) {
+            shapes.add(switch (name.strip()) {
+                case "gpt2-style" -> TrainBench.gpt2Style();
+                case "recipe" -> TrainBench.of(RecipeReader.read(RecipeReader.resolve(recipe, DefaultModel.home())));
+                case "gpt2-124m" -> TrainBench.gpt2Small();
+                default -> throw new IllegalArgumentException("unknown shape '" + name + "' (known: gpt2-style, recipe, gpt2-124m)");
+            });
+        }
         Path script = torchScript();
         ObjectMapper om = new ObjectMapper();
         ObjectNode root = om.createObjectNode();

@@ -34,6 +34,14 @@ public final class TrainBench {
         return new Shape("gpt2-style-6x384", 384, 6, 6, 6, 1024, 8192, 256, 8, true);
     }
 
+    /**
+     * GPT-2 small's size (124M: d 768, 12 layers, 12 heads, vocab 50257, tied head) on the Llama
+     * architecture at batch 4, context 256; a SwiGLU ffn of 2048 has GPT-2's 4d MLP parameter count.
+     */
+    public static Shape gpt2Small() {
+        return new Shape("gpt2-124m", 768, 12, 12, 12, 2048, 50257, 256, 4, true);
+    }
+
     /** The model of a recipe at the recipe's batch and context, with its tokenizer's vocabulary. */
     public static Shape of(Recipe r) {
         Recipe.Model m = r.model;
