@@ -44,6 +44,9 @@ final class MatVecFused {
     /** Float vectors one short vector of products widens into. */
     private static final int Q4_PARTS = L16 / F.length();
 
+    /** 16 shorts per vector: one vector holds a 16-element half block ({@link #q4Pairs}). */
+    private static final boolean HALVES = VECTOR && L16 == 16;
+
     static boolean supports(DType t) {
         return t == DType.Q8_0 || t == DType.Q4_0
                 || (VECTOR && (t == DType.Q4_1 || t == DType.Q5_0 || t == DType.Q5_1));
@@ -59,6 +62,7 @@ final class MatVecFused {
         }
         if (!VECTOR) return q4Scalar(w.seg, off, nb, x.q, xo, x.d, dOff);
         // Q4_0 keeps its own copy of the loop: the general one measured ~10% slower on it
+        if (w.type == DType.Q4_0 && HALVES) return q4Pairs(w.seg, off, nb, x.q, xo, x.d, x.sum32, dOff);
         return w.type == DType.Q4_0 ? q4Vector(w.seg, off, nb, x.q, xo, x.d, x.sum32, dOff)
                 : nibblesVector(w.type, w.seg, off, nb, x.q, xo, x.d, x.sum32, dOff);
     }
@@ -180,5 +184,43 @@ final class MatVecFused {
             corr += dw * sum32[dOff + b];
         }
         return acc.reduceLanes(VectorOperators.ADD) - 8 * corr;
+    }
+
+    /**
+     * {@link #q4Vector} for vectors of 16 shorts (256- and 512-bit): two blocks per pass with
+     * separate accumulators, so consecutive FMAs do not wait on each other (4 cycles each).
+     */
+    private static float q4Pairs(MemorySegment w, long off, int nb, short[] xq, int xo, float[] dx, float[] sum32, int dOff) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        float corr0 = 0, corr1 = 0;
+        int b = 0;
+        // offsets derived from the int counter (no second induction variable), so C2 can take
+        // the bounds checks out of the loop
+        for (; b < (nb & ~1); b += 2) {
+            long o = off + 18L * b;
+            int xb = xo + 32 * b;
+            float dw0 = MatVecDecoder.f16(w, o), dw1 = MatVecDecoder.f16(w, o + 18);
+            acc0 = q4Block(w, o, xq, xb, dw0 * dx[dOff + b], acc0);
+            acc1 = q4Block(w, o + 18, xq, xb + 32, dw1 * dx[dOff + b + 1], acc1);
+            corr0 += dw0 * sum32[dOff + b];
+            corr1 += dw1 * sum32[dOff + b + 1];
+        }
+        if (b < nb) {
+            long o = off + 18L * b;
+            float dw = MatVecDecoder.f16(w, o);
+            acc0 = q4Block(w, o, xq, xo + 32 * b, dw * dx[dOff + b], acc0);
+            corr0 += dw * sum32[dOff + b];
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - 8 * (corr0 + corr1);
+    }
+
+    private static FloatVector q4Block(MemorySegment w, long off, short[] xq, int xb, float scale, FloatVector acc) {
+        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B16, w, off + 2, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+        ShortVector p = v.and((short) 0x0f).mul(ShortVector.fromArray(S16, xq, xb))
+                .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, xq, xb + 16)));
+        FloatVector d = FloatVector.broadcast(F, scale);
+        for (int part = 0; part < Q4_PARTS; part++) acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F, part)).fma(d, acc);
+        return acc;
     }
 }
