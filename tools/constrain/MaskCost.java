@@ -104,7 +104,7 @@ public class MaskCost {
         String first;
 
         void print(String what) {
-            System.out.printf("%s: %d runs, %d steps, %d/%d outputs parse (the others were cut off by -n)%n"
+            System.out.printf("%s: %d runs, %d steps, %d/%d outputs complete and parse (the rest were cut off by -n)%n"
                             + "  grammar per step: median %.3f ms, p90 %.3f ms, max %.3f ms; logit masking median %.3f ms%n"
                             + "  rest of step (forward + sampling): median %.3f ms; grammar median / rest median = %.2f%%%n",
                     what, outputs, grammar.size(), parsed, outputs, q(grammar, 0.5), q(grammar, 0.9), q(grammar, 1.0),
