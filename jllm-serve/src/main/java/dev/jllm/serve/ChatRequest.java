@@ -87,7 +87,7 @@ record ChatRequest(String model, List<ChatMessage> messages, GenerationOptions o
                     if (js == null) throw ApiException.invalid("response_format.json_schema", "'response_format.json_schema' is required when type is 'json_schema'");
                     JsonFields.requiredString(js, "response_format.json_schema", "name");
                     schema = JsonFields.optObject(js, "response_format.json_schema", "schema");
-                    if (schema == null) schema = JSON.createObjectNode(); // OpenAI: absent schema = any JSON object
+                    if (schema == null) schema = JSON.createObjectNode().put("type", "object"); // OpenAI: absent schema = any JSON object ({} would allow any value)
                     strict = JsonFields.bool(js, "response_format.json_schema", "strict", false);
                 }
                 default -> throw ApiException.invalid("response_format.type", "'response_format.type' must be 'text', "
