@@ -6,9 +6,12 @@ fused CPU attention), float32.
 Run: /usr/bin/python3 tools/train/bench_step_torch.py [threads] [steps]
 """
 import math
+import os
 import sys
 import time
 
+# Spinning libgomp threads starve on a shared machine (see torch_bench.py); set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch
 
 THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 2
