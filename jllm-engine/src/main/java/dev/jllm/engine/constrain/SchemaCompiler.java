@@ -39,6 +39,7 @@ final class SchemaCompiler {
     private final boolean anyOrder;
     private final Map<String, SchemaNode.Ref> refs = new HashMap<>();
     private final Deque<SchemaNode.Ref> unresolved = new ArrayDeque<>();
+    private final List<Map.Entry<SchemaNode.Union, String>> oneOfs = new ArrayList<>(); // checked once refs resolve
 
     /**
      * @param strict   an object schema that declares properties but says nothing of
@@ -65,6 +66,14 @@ final class SchemaCompiler {
             while (n instanceof SchemaNode.Ref x) {
                 if (chain.put(x, true) != null) throw new IllegalArgumentException("JSON Schema: $ref '" + r.pointer + "' refers to itself without a value in between");
                 n = x.target;
+            }
+        }
+        for (Map.Entry<SchemaNode.Union, String> e : c.oneOfs) {
+            int[] pair = OneOfOverlap.firstOverlap(e.getKey());
+            if (pair != null) {
+                throw error(e.getValue(), "'oneOf' alternatives " + pair[0] + " and " + pair[1] + " may both match one value, "
+                        + "which oneOf forbids, so valid output cannot be guaranteed (use anyOf, or make them disjoint: "
+                        + "different types, or a required property with different const/enum values)");
             }
         }
         return top;
@@ -98,7 +107,10 @@ final class SchemaCompiler {
             }
             List<SchemaNode> nodes = new ArrayList<>();
             for (int i = 0; i < alts.size(); i++) nodes.add(node(alts.get(i), path + "/" + comb + "/" + i));
-            return nodes.size() == 1 ? nodes.getFirst() : new SchemaNode.Union(nodes.toArray(SchemaNode[]::new));
+            if (nodes.size() == 1) return nodes.getFirst();
+            SchemaNode.Union u = new SchemaNode.Union(nodes.toArray(SchemaNode[]::new));
+            if (comb.equals("oneOf")) oneOfs.add(Map.entry(u, path));
+            return u;
         }
         if (s.has("const") || s.has("enum")) return literals(s, path);
         JsonNode type = s.get("type");

@@ -126,10 +126,14 @@ abstract sealed class SchemaNode {
     /** A fixed set of values (enum, const, boolean, null), matched as their compact JSON text. */
     static final class Literals extends SchemaNode {
         final ByteTrie texts;
+        final String[] values; // the same texts, for the oneOf overlap check
 
-        private Literals(ByteTrie texts) { this.texts = texts; }
+        private Literals(ByteTrie texts, String[] values) {
+            this.texts = texts;
+            this.values = values;
+        }
 
-        static Literals of(String... jsonTexts) { return new Literals(ByteTrie.of(jsonTexts)); }
+        static Literals of(String... jsonTexts) { return new Literals(ByteTrie.of(jsonTexts), jsonTexts.clone()); }
     }
 
     /** anyOf / oneOf / a list of types: a value of any alternative. */
