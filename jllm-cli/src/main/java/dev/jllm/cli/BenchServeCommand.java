@@ -35,6 +35,9 @@ final class BenchServeCommand implements Callable<Integer> {
             description = "KV cache type: F32, F16 or Q8_0 (default: ${DEFAULT-VALUE}).")
     DType kvType;
 
+    @Option(names = "--rounds", defaultValue = "1", description = "Requests each client sends in turn per level (default: ${DEFAULT-VALUE}; raise it for small models).")
+    int rounds;
+
     @Option(names = "--engine", description = "Submit to the batching engine directly instead of over HTTP.")
     boolean engineOnly;
 
@@ -46,7 +49,7 @@ final class BenchServeCommand implements Callable<Integer> {
         if (promptLen < 8 || gen < 2) throw new IllegalArgumentException("--prompt-len must be at least 8 and --gen at least 2");
         for (int c : levels) if (c < 1) throw new IllegalArgumentException("concurrency levels must be at least 1, got " + c);
         ServeBench bench = new ServeBench(json ? System.err : System.out);
-        ServeBench.Result r = bench.run(DefaultModel.resolve(model), levels, promptLen, gen,
+        ServeBench.Result r = bench.run(DefaultModel.resolve(model), levels, promptLen, gen, rounds,
                 ServeCommand.engineConfig(16, 256, promptLen + gen + 16, kvType, 0, 16, 512, true, 2048), engineOnly);
         if (json) {
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(bench.toJson(r)));

@@ -81,10 +81,12 @@ public final class ServeBench {
     public ServeBench(PrintStream log) { this.log = log; }
 
     /**
+     * @param rounds     requests each client sends one after another at every level (more: steadier figures)
      * @param engineOnly drive the engine directly instead of going through HTTP
      */
-    public Result run(Path model, int[] levels, int promptLen, int gen, EngineConfig engine, boolean engineOnly)
+    public Result run(Path model, int[] levels, int promptLen, int gen, int rounds, EngineConfig engine, boolean engineOnly)
             throws IOException, InterruptedException {
+        if (rounds < 1) throw new IllegalArgumentException("rounds must be at least 1, got " + rounds);
         int maxC = Arrays.stream(levels).max().orElse(1);
         int prefixLen = promptLen * 3 / 4;
         EngineConfig cfg = engine.withMaxRunning(Math.max(engine.maxRunning(), maxC)).withMaxQueue(Math.max(engine.maxQueue(), 4 * maxC))
@@ -98,11 +100,14 @@ public final class ServeBench {
             log.printf("bench serve: %s, %s, prompt %d tokens, %d generated per request, KV pool %d blocks of %d%n",
                     model.getFileName(), engineOnly ? "engine only (no HTTP)" : "HTTP streaming clients", promptLen, gen,
                     s.engine().kvBlocks(), cfg.blockSize());
-            // Warm-up: JIT and page faults of the weights, not measured.
-            round(client, 1, 1, uniquePrompts(rnd, 1, promptLen, vocab), Math.min(gen, 8));
+            // Warm-up, not measured: page faults of the weights, and the JIT on both the one-token
+            // and the batched paths (a cold 1-stream level would understate the baseline).
+            round(client, 1, 1, uniquePrompts(rnd, 1, promptLen, vocab), Math.min(gen, 16));
+            int w = Math.min(maxC, 4);
+            if (w > 1) round(client, w, w, uniquePrompts(rnd, w, promptLen, vocab), Math.min(gen, 16));
             List<Level> out = new ArrayList<>();
             for (int c : levels) {
-                int requests = Math.max(2, c);
+                int requests = Math.max(2, c * rounds);
                 Level l = round(client, c, requests, uniquePrompts(rnd, requests, promptLen, vocab), gen);
                 out.add(l);
                 log.printf("  %2d streams: decode %6.1f tok/s aggregate (x%.2f), output %6.1f tok/s with prefill, %5.1f per stream,"
