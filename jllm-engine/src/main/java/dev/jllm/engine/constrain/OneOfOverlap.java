@@ -84,29 +84,29 @@ final class OneOfOverlap {
         return false;
     }
 
-    /** Whether {@code node} allows the value whose compact JSON text is {@code text}. */
+    /** Whether {@code node} (not a union, ref or Any) allows the value whose compact JSON text is {@code text}. */
     private static boolean admits(SchemaNode node, String text) {
         JsonNode v = parse(text);
         if (node instanceof Literals l) {
             for (String w : l.values) if (sameValue(v, parse(w))) return true;
             return false;
         }
-        if (v.isContainerNode()) return true; // an object or array value against a schema: not worth proving
-        String alt = v.isNumber() && v.decimalValue().stripTrailingZeros().scale() <= 0
-                ? v.decimalValue().toBigInteger().toString() : text; // 1.0 is an integer too
-        return accepts(node, text) || accepts(node, alt);
+        if (v.isObject()) return node instanceof ObjectSchema; // not worth proving
+        if (v.isArray()) return node instanceof ArraySchema;
+        if (v.isTextual()) {
+            int n = v.asText().codePointCount(0, v.asText().length());
+            return node instanceof StringSchema s && n >= s.minLength && n <= s.maxLength;
+        }
+        if (v.isNumber()) {
+            BigDecimal d = v.decimalValue();
+            return node instanceof NumberSchema s && (!s.integer || d.stripTrailingZeros().scale() <= 0) && s.inRange(d);
+        }
+        return false; // true/false/null come only from literals
     }
 
     private static boolean sameValue(JsonNode a, JsonNode b) {
         if (a.isNumber() && b.isNumber()) return a.decimalValue().compareTo(b.decimalValue()) == 0;
         return a.equals(b);
-    }
-
-    private static boolean accepts(SchemaNode node, String text) {
-        AutomatonState s = new AutomatonState(new Frame.Stack[]{new Frame.Stack(
-                new RootFrame(new RootFrame.Sequence(new Object[]{node}, 1), 0, 0, 0), null)});
-        s = s.step(text);
-        return s != null && s.isComplete();
     }
 
     private static JsonNode parse(String text) {

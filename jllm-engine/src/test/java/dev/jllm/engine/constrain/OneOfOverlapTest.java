@@ -20,6 +20,8 @@ class OneOfOverlapTest {
             "{\"oneOf\":[{\"type\":\"integer\",\"minimum\":0,\"maximum\":10},{\"type\":\"number\",\"minimum\":5}]}",
             "{\"oneOf\":[{\"enum\":[1,\"a\"]},{\"type\":\"integer\"}]}",
             "{\"oneOf\":[{\"enum\":[1.0]},{\"const\":1}]}",
+            "{\"oneOf\":[{\"const\":1e20},{\"type\":\"number\",\"minimum\":0}]}",
+            "{\"oneOf\":[{\"const\":\"é\"},{\"type\":\"string\",\"maxLength\":1}]}",
             "{\"oneOf\":[{\"type\":\"array\"},{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":1}]}",
             "{\"oneOf\":[{\"type\":\"string\"},{}]}",
             // Disjoint names do not make objects disjoint: without additionalProperties each allows the other's keys.
