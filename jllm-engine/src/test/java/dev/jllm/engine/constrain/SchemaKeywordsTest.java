@@ -25,6 +25,8 @@ class SchemaKeywordsTest {
             new String[]{"minProperties", "{\"type\":\"object\",\"minProperties\":1}"},
             new String[]{"maxProperties", "{\"type\":\"object\",\"maxProperties\":1}"},
             new String[]{"dependentRequired", "{\"type\":\"object\",\"dependentRequired\":{\"a\":[\"b\"]}}"},
+            new String[]{"dependentSchemas", "{\"type\":\"object\",\"dependentSchemas\":{\"a\":{}}}"},
+            new String[]{"$anchor", "{\"$anchor\":\"v\",\"type\":\"string\"}"},
             new String[]{"not", "{\"not\":{\"type\":\"string\"}}"},
             new String[]{"if", "{\"if\":{\"type\":\"string\"},\"then\":{\"maxLength\":2}}"},
             new String[]{"nullable", "{\"type\":\"string\",\"nullable\":true}"},
@@ -52,6 +54,11 @@ class SchemaKeywordsTest {
                 .hasMessageContaining("'allOf' with more than one schema");
         assertThatThrownBy(() -> JsonSchemaGrammar.compile(wrap("{\"anyOf\":[{\"type\":\"string\"}],\"maxLength\":3}")))
                 .hasMessageContaining("'maxLength' next to 'anyOf'");
+        assertThatThrownBy(() -> JsonSchemaGrammar.compile("{\"$defs\":{\"s\":{\"type\":\"string\"}},\"type\":\"object\","
+                + "\"properties\":{\"v\":{\"$ref\":\"#/$defs/s\",\"maxLength\":3}}}"))
+                .hasMessageContaining("'maxLength' next to '$ref'");
+        assertThatThrownBy(() -> JsonSchemaGrammar.compile(wrap("{\"enum\":[\"a\"],\"maxLength\":3}")))
+                .hasMessageContaining("'maxLength' next to enum/const");
         assertThatThrownBy(() -> JsonSchemaGrammar.compile(wrap("{\"type\":\"number\",\"minimum\":0,\"exclusiveMinimum\":true}")))
                 .hasMessageContaining("draft-4 boolean exclusive bounds");
         assertThatThrownBy(() -> JsonSchemaGrammar.compile(wrap("{\"$ref\":\"https://example.com/s.json\"}")))
