@@ -42,19 +42,27 @@ try {
   await page.screenshot({ path: shot });
 
   // Stop: in a new chat, a reply as long as the context allows, stopped after its first tokens.
+  // The click happens inside the page the moment text shows while Stop is enabled, so a fast
+  // model cannot finish in between; a reply that ends (end-of-turn) before any text was
+  // shown is tried again.
   const health = await (await fetch(baseURL + "/health")).json();
-  await page.click("#clear");
-  await page.fill("#maxTokens", String(Math.min(500, health.context_length - 64)));
-  await page.fill("#input", "And another, much longer one.");
-  await page.click("#send");
-  await page.waitForFunction(() => {
-    if (document.querySelector(".msg.error")) return true;
-    const b = document.querySelector(".msg.assistant .body");
-    return b && b.textContent.length > 0;
-  }, null, { timeout: 120000 });
-  const refused = await page.$(".msg.error .body");
-  if (refused) throw new Error("the long request failed: " + await refused.textContent());
-  await page.click("#stop");
+  let outcome = "finished";
+  for (let attempt = 0; attempt < 3 && outcome === "finished"; attempt++) {
+    await page.click("#clear");
+    await page.fill("#maxTokens", String(Math.min(500, health.context_length - 64)));
+    await page.fill("#input", "And another, much longer one.");
+    await page.click("#send");
+    const handle = await page.waitForFunction(() => {
+      if (document.querySelector(".msg.error")) return "error";
+      const b = document.querySelector(".msg.assistant .body"), stop = document.getElementById("stop");
+      if (b && b.textContent.length > 0 && !stop.disabled) { stop.click(); return "clicked"; }
+      if (document.querySelector(".msg.assistant.done")) return "finished";
+      return false;
+    }, null, { timeout: 120000, polling: 5 });
+    outcome = await handle.jsonValue();
+  }
+  if (outcome === "error") throw new Error("the long request failed: " + await page.textContent(".msg.error .body"));
+  if (outcome !== "clicked") throw new Error("every long reply ended before Stop could be pressed");
   await page.waitForFunction(() => document.getElementById("stats").textContent.includes("stopped"), null, { timeout: 30000 });
   result.stopped = await page.textContent("#stats");
   result.sendEnabledAfterStop = await page.isEnabled("#send");
