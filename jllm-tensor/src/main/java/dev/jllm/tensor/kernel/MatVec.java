@@ -4,6 +4,7 @@ import dev.jllm.tensor.Parallel;
 import dev.jllm.tensor.Tensor;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Matrix-vector product for every weight dtype: the decode hot path.
@@ -65,13 +66,13 @@ public final class MatVec {
     private static void quantized(MatVecWeight w, float[] x, int xOff, float[] y, int yOff) {
         MatVecInput in = MatVecInput.quantize(x, xOff, w.cols, 1);
         if (MatVecFused.supports(w.type)) {
-            Parallel.forRange(w.rows, GRAIN, (s, e) -> {
+            claimed(w.rows, (s, e) -> {
                 for (int r = s; r < e; r++) y[yOff + r] = MatVecFused.dot(w, r, in, 0);
             });
             return;
         }
         if (MatVecKQuants.supports(w.type)) {
-            Parallel.forRange(w.rows, GRAIN, (s, e) -> {
+            claimed(w.rows, (s, e) -> {
                 for (int r = s; r < e; r++) y[yOff + r] = MatVecKQuants.dot(w, r, in, 0);
             });
             return;
@@ -84,6 +85,26 @@ public final class MatVec {
                 MatVecDecoder.decode(w.type, w.seg, w.rowOffset(r), w.blocks(), sc.q[0], sc.scale[0], sc.min[0]);
                 y[yOff + r] = MatVecIntDot.dot(sc.q[0], sc.scale[0], sc.min[0], group, hasMin, in, 0);
             }
+        });
+    }
+
+    /** Rows a thread claims at a time in {@link #claimed}. */
+    static final int CLAIM = 64;
+
+    /**
+     * Runs {@code body} over [0, rows) in chunks of {@link #CLAIM} rows that the team's threads
+     * take from a shared counter, instead of one fixed half each: on a shared machine a thread
+     * the OS deschedules then holds back one chunk, not half of the matrix.
+     */
+    private static void claimed(int rows, Parallel.Range body) {
+        int chunks = (rows + CLAIM - 1) / CLAIM;
+        if (chunks <= 1 || Parallel.threads() == 1) {
+            body.run(0, rows);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(Parallel.threads(), chunks), (s, e) -> {
+            for (int c; (c = next.getAndIncrement()) < chunks; ) body.run(c * CLAIM, Math.min(rows, (c + 1) * CLAIM));
         });
     }
 
