@@ -45,6 +45,8 @@ public final class BatchEngine implements AutoCloseable {
 
     private final Object signal = new Object();
     private final ConcurrentLinkedQueue<Sequence> inbox = new ConcurrentLinkedQueue<>();
+    /** Completions held back until the stats that include them are published. */
+    private final ConcurrentLinkedQueue<Runnable> finished = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong nextId = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
@@ -198,6 +200,7 @@ public final class BatchEngine implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 // A failure outside one request's forward (a bug): fail what runs, keep serving.
                 for (Sequence s : new ArrayList<>(running)) finish(s, FinishReason.ERROR, String.valueOf(e));
+                publishStats();
                 worked = true;
             }
             if (!worked) {
@@ -460,10 +463,16 @@ public final class BatchEngine implements AutoCloseable {
         } catch (RuntimeException ignored) {
             // The request is over either way; a failing listener must not take the engine down.
         }
-        s.handle.complete(c);
+        finished.add(() -> s.handle.complete(c));
     }
 
+    /** Publishes the stats, then completes the handles finished since: a caller that sees its completion sees stats that include it. */
     private void publishStats() {
+        publishStatsSnapshot();
+        for (Runnable r; (r = finished.poll()) != null; ) r.run();
+    }
+
+    private void publishStatsSnapshot() {
         stats = new EngineStats(queued.get(), running.size(), pool.blocks(), pool.used(), pool.available(), pool.cached(),
                 blockSize, pool.lookups(), pool.hits(), promptTokens, cachedPromptTokens, generatedTokens, preemptions,
                 steps, completed, rejected.get());
