@@ -40,6 +40,40 @@ def llama3_inv_freq(inv, factor, low, high, orig):
     mid = ~(wl < high_wl) & ~(wl > low_wl)
     return torch.where(mid, smoothed, out)
 
+def rms(x, weight):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPS) * weight.double()
+
+def rot(x):
+    h = x.shape[-1] // 2
+    return torch.cat((-x[..., h:], x[..., :h]), -1)
+
+def llama_forward(P, tokens, layers, heads, kv_heads, head, inv, bias=False, qk_norm=False, window=0, attn_factor=1.0):
+    """HF Llama/Qwen2/Qwen3/Mistral forward in float64 over weights P (HF row order); logits per position."""
+    T = len(tokens)
+    x = P["tok"].double()[torch.tensor(tokens)]
+    ang = torch.outer(torch.arange(T).double(), inv)
+    cos, sin = torch.cat([ang.cos()] * 2, -1) * attn_factor, torch.cat([ang.sin()] * 2, -1) * attn_factor
+    i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
+    visible = (j <= i) & ((i - j < window) if window else True)  # Mistral: the last `window` tokens
+    mask = torch.where(visible, 0.0, float("-inf")).double()
+    for l in range(layers):
+        h = rms(x, P[f"{l}.an"])
+        q, k, v = (h @ P[f"{l}.{n}"].double().T for n in "qkv")
+        if bias:
+            q, k, v = q + P[f"{l}.qb"].double(), k + P[f"{l}.kb"].double(), v + P[f"{l}.vb"].double()
+        q = q.view(T, heads, head).transpose(0, 1)
+        k = k.view(T, kv_heads, head).transpose(0, 1)
+        v = v.view(T, kv_heads, head).transpose(0, 1)
+        if qk_norm:
+            q, k = rms(q, P[f"{l}.qn"]), rms(k, P[f"{l}.kn"])
+        q, k = q * cos + rot(q) * sin, k * cos + rot(k) * sin
+        k, v = k.repeat_interleave(heads // kv_heads, 0), v.repeat_interleave(heads // kv_heads, 0)
+        att = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(head) + mask, -1)
+        x = x + (att @ v).transpose(0, 1).reshape(T, heads * head) @ P[f"{l}.o"].double().T
+        h = rms(x, P[f"{l}.fn"])
+        x = x + (torch.nn.functional.silu(h @ P[f"{l}.g"].double().T) * (h @ P[f"{l}.u"].double().T)) @ P[f"{l}.d"].double().T
+    return rms(x, P["norm"]) @ P["out"].double().T
+
 def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128, vocab=101, theta=10000.0,
           bias=False, qk_norm=False, scaling=None, rope_type=None, factor=1.0, orig_ctx=0, window=0, f16=False, quant=None, seed=0):
     head = head or dim // heads
@@ -70,38 +104,8 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
     elif rope_type == "yarn":
         inv, attn_factor = yarn_inv_freq(head, theta, factor, orig_ctx)
 
-    def rms(x, weight):
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPS) * weight.double()
-
-    def rot(x):
-        h = x.shape[-1] // 2
-        return torch.cat((-x[..., h:], x[..., :h]), -1)
-
-    def forward(tokens):
-        T = len(tokens)
-        x = P["tok"].double()[torch.tensor(tokens)]
-        ang = torch.outer(torch.arange(T).double(), inv)
-        cos, sin = torch.cat([ang.cos()] * 2, -1) * attn_factor, torch.cat([ang.sin()] * 2, -1) * attn_factor
-        i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
-        visible = (j <= i) & ((i - j < window) if window else True)  # Mistral: the last `window` tokens
-        mask = torch.where(visible, 0.0, float("-inf")).double()
-        for l in range(layers):
-            h = rms(x, P[f"{l}.an"])
-            q, k, v = (h @ P[f"{l}.{n}"].double().T for n in "qkv")
-            if bias:
-                q, k, v = q + P[f"{l}.qb"].double(), k + P[f"{l}.kb"].double(), v + P[f"{l}.vb"].double()
-            q = q.view(T, heads, head).transpose(0, 1)
-            k = k.view(T, kv_heads, head).transpose(0, 1)
-            v = v.view(T, kv_heads, head).transpose(0, 1)
-            if qk_norm:
-                q, k = rms(q, P[f"{l}.qn"]), rms(k, P[f"{l}.kn"])
-            q, k = q * cos + rot(q) * sin, k * cos + rot(k) * sin
-            k, v = k.repeat_interleave(heads // kv_heads, 0), v.repeat_interleave(heads // kv_heads, 0)
-            att = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(head) + mask, -1)
-            x = x + (att @ v).transpose(0, 1).reshape(T, heads * head) @ P[f"{l}.o"].double().T
-            h = rms(x, P[f"{l}.fn"])
-            x = x + (torch.nn.functional.silu(h @ P[f"{l}.g"].double().T) * (h @ P[f"{l}.u"].double().T)) @ P[f"{l}.d"].double().T
-        return rms(x, P["norm"]) @ P["out"].double().T
+    forward = lambda tokens: llama_forward(P, tokens, layers, heads, kv_heads, head, inv, bias=bias, qk_norm=qk_norm,
+                                           window=window, attn_factor=attn_factor)
 
     neox = arch in ("qwen2", "qwen3")  # llama.cpp keeps HF's row order for NeoX-style archs
     qw = (lambda t, n: t) if neox else (lambda t, n: permute(t.numpy(), n))
@@ -248,12 +252,13 @@ def write_gguf(path, kv, tensors, f16=False, quant=None):
         body += d + b"\0" * ((-len(d)) % 32)
     open(path, "wb").write(body)
 
-build("qwen2-tiny", "qwen2", theta=1000000.0, bias=True, seed=2)
-build("qwen3-tiny", "qwen3", head=32, qk_norm=True, seed=3)
-build("llama3-scaled", "llama", theta=500000.0, scaling=(8.0, 1.0, 4.0, 16), seed=4)
-build("llama-linear", "llama", head=16, rope_type="linear", factor=4.0, seed=5)
-build("llama-yarn", "llama", head=16, rope_type="yarn", factor=4.0, orig_ctx=32, seed=6)
-build("mistral-swa", "llama", window=6, seed=7)
-build("llama-f16", "llama", f16=True, seed=8)
-build("llama-q8_0", "llama", quant="q8_0", seed=9)
-build("llama-q4_0", "llama", quant="q4_0", seed=10)
+if __name__ == "__main__":
+    build("qwen2-tiny", "qwen2", theta=1000000.0, bias=True, seed=2)
+    build("qwen3-tiny", "qwen3", head=32, qk_norm=True, seed=3)
+    build("llama3-scaled", "llama", theta=500000.0, scaling=(8.0, 1.0, 4.0, 16), seed=4)
+    build("llama-linear", "llama", head=16, rope_type="linear", factor=4.0, seed=5)
+    build("llama-yarn", "llama", head=16, rope_type="yarn", factor=4.0, orig_ctx=32, seed=6)
+    build("mistral-swa", "llama", window=6, seed=7)
+    build("llama-f16", "llama", f16=True, seed=8)
+    build("llama-q8_0", "llama", quant="q8_0", seed=9)
+    build("llama-q4_0", "llama", quant="q4_0", seed=10)

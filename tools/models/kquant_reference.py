@@ -34,6 +34,7 @@ Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt, 
 import math, os, struct
 import numpy as np
 import torch
+from family_reference import llama_forward  # the same HF-semantics forward as the F32/Q8_0/Q4_0 variants
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROMPT = [3, 17, 42, 5, 96, 0, 33, 33, 8, 71, 64, 2, 50, 19, 88, 3, 7, 7, 60, 11,
@@ -192,34 +193,7 @@ def build(name, arch, mix, dim=256, layers=2, heads=4, kv_heads=2, ffn=512, voca
         P[key] = torch.from_numpy(permute_back(deq, rows) if rows else deq)
     inv = 1.0 / (theta ** (torch.arange(0, head, 2).double() / head))
 
-    def rms(x, weight):
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPS) * weight.double()
-
-    def rot(x):
-        h = x.shape[-1] // 2
-        return torch.cat((-x[..., h:], x[..., :h]), -1)
-
-    def forward(tokens):
-        T = len(tokens)
-        x = P["tok"].double()[torch.tensor(tokens)]
-        ang = torch.outer(torch.arange(T).double(), inv)
-        cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
-        mask = torch.full((T, T), float("-inf")).double().triu(1)
-        for l in range(layers):
-            h = rms(x, P[f"{l}.an"])
-            q, k, v = (h @ P[f"{l}.{n}"].double().T for n in "qkv")
-            if bias:
-                q, k, v = q + P[f"{l}.qb"].double(), k + P[f"{l}.kb"].double(), v + P[f"{l}.vb"].double()
-            q = q.view(T, heads, head).transpose(0, 1)
-            k = k.view(T, kv_heads, head).transpose(0, 1)
-            v = v.view(T, kv_heads, head).transpose(0, 1)
-            q, k = q * cos + rot(q) * sin, k * cos + rot(k) * sin
-            k, v = k.repeat_interleave(heads // kv_heads, 0), v.repeat_interleave(heads // kv_heads, 0)
-            att = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(head) + mask, -1)
-            x = x + (att @ v).transpose(0, 1).reshape(T, heads * head) @ P[f"{l}.o"].double().T
-            h = rms(x, P[f"{l}.fn"])
-            x = x + (torch.nn.functional.silu(h @ P[f"{l}.g"].double().T) * (h @ P[f"{l}.u"].double().T)) @ P[f"{l}.d"].double().T
-        return rms(x, P["norm"]) @ P["out"].double().T
+    forward = lambda tokens: llama_forward(P, tokens, layers, heads, kv_heads, head, inv, bias=bias)
 
     kv = [("general.architecture", 8, arch), (f"{arch}.context_length", 4, 256), (f"{arch}.embedding_length", 4, dim),
           (f"{arch}.block_count", 4, layers), (f"{arch}.feed_forward_length", 4, ffn), (f"{arch}.attention.head_count", 4, heads),
