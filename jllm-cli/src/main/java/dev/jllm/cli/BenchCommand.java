@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
  * ({@code kernels}, {@code tokenizer}, {@code model-file}) are subcommands.
  */
 @Command(name = "bench",
+        header = "Measure speed: a model (-m) or kernels, serving, training, embeddings, tokenizer, index.",
         mixinStandardHelpOptions = true,
         description = {"Measure speed on this machine. With -m: a model's prefill tok/s, decode tok/s, time to first token,",
                 "peak RSS and the decode ceiling (memory bandwidth / weight bytes read per token).",

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jllm bench embed}: MiniLM sentences/s, jllm next to ONNX Runtime. */
 @Command(name = "embed",
+        header = "Sentences/s of the MiniLM encoder beside ONNX Runtime.",
         mixinStandardHelpOptions = true,
         description = {
                 "Sentence embeddings per second with the bundled all-MiniLM-L6-v2: jllm's encoder and ONNX Runtime",

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jllm bench index}: build throughput and query latency of a large Lucene BM25 + HNSW index. */
 @Command(name = "index",
+        header = "Index build chunks/s and query latency p50/p99 per search mode.",
         mixinStandardHelpOptions = true,
         description = {
                 "Builds a retrieval index of --chunks Brown Corpus chunks (64 MiniLM tokens each; the corpus is repeated",

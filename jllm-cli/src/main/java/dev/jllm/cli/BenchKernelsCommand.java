@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "kernels",
+        header = "Memory bandwidth, F32 peak, GEMM and matvec per dtype on this machine.",
         mixinStandardHelpOptions = true,
         description = {
                 "Measure the kernels on this machine, in one run: memory bandwidth (a 1 GiB sweep), the F32 FMA peak,",

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "model-file",
+        header = "Write a GGUF of a real model's shape with random weights, for speed measurements.",
         mixinStandardHelpOptions = true,
         description = {"Write a llama-architecture GGUF of a real model's shape with random weights, for speed",
                 "measurements (speed does not depend on the values). Example:",

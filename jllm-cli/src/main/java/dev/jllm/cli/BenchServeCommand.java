@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "serve",
+        header = "Aggregate decode tok/s and TTFT at 1, 4, 8 and 16 concurrent streams.",
         mixinStandardHelpOptions = true,
         description = {"Measure the server end to end: streaming clients over loopback HTTP at 1, 4, 8 and 16 concurrent",
                 "streams (aggregate decode tok/s, output tok/s with prefill, time to first token p50/p99), then the",

@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jllm bench tokenizer}: byte-level BPE encode throughput next to jtokkit. */
 @Command(name = "tokenizer",
+        header = "Encode MB/s of jllm's byte-level BPE beside jtokkit.",
         mixinStandardHelpOptions = true,
         description = {
                 "Encode throughput (MB/s of UTF-8 input) of jllm's byte-level BPE and of jtokkit, in the same run,",

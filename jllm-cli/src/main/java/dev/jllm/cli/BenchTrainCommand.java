@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code jllm bench train}: training tokens/s (forward + backward + AdamW), next to PyTorch on the same shapes. */
 @Command(name = "train",
+        header = "Training tokens/s (forward, backward, clip, AdamW) beside PyTorch.",
         mixinStandardHelpOptions = true,
         description = {"Training throughput: tokens/s through forward, backward, gradient clipping and AdamW on random tokens,",
                 "for a GPT-2-style size (6 layers, d 384, 6 heads, context 256, vocab 8192, batch 8) and for the brown-small",

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "chat",
+        header = "Talk with a model, turn by turn, through its own chat template.",
         mixinStandardHelpOptions = true,
         description = {"Talk with a model, turn by turn, through the model's own chat template (ChatML when the file",
                 "has none). Earlier turns stay in the KV cache, so each turn only computes its new tokens.",

@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jllm export}: a training checkpoint to a GGUF file that jllm (and llama.cpp) can run. */
 @Command(name = "export",
+        header = "Write a training checkpoint as a GGUF file that llama.cpp and jllm run.",
         mixinStandardHelpOptions = true,
         description = {"Write a training checkpoint as GGUF (general.architecture = llama, llama.cpp tensor names,",
                 "the tokenizer and a chat template inside). 1-D tensors stay F32; --type sets the matrices.",

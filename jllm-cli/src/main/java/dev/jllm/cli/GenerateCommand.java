@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "generate",
+        header = "Continue a prompt with a model, streaming the text; then print the speed.",
         mixinStandardHelpOptions = true,
         description = {"Continue a prompt with a model, streaming the text as it is produced; then print prompt and",
                 "generated token counts, time to first token, prefill and decode tok/s (on stderr).",

@@ -31,6 +31,7 @@ import java.util.concurrent.Callable;
 
 /** {@code jllm inspect}: what a model file holds (format, metadata, tensor table), like gguf-dump. */
 @Command(name = "inspect",
+        header = "Show what a model file holds: format, metadata and tensor table.",
         mixinStandardHelpOptions = true,
         description = {
                 "Show what a model file holds: its format, metadata and a table of tensors (name, dtype,",

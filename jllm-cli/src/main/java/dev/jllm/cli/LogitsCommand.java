@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "logits",
+        header = "Print the top-K next-token logits at every position of a token sequence.",
         mixinStandardHelpOptions = true,
         description = {"Run token ids through a model and print, for each position, the top-K next-token ids with",
                 "their logits (--full adds the whole logit vector of the last position). This is the",

@@ -47,6 +47,9 @@ public final class Main implements Runnable {
     /** The configured command line; tests call {@code execute} on it. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // Command descriptions are written as lines of up to ~110 characters; a narrower width
+        // would re-wrap them mid-sentence.
+        cl.setUsageHelpWidth(116);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
                     || ex instanceof IllegalStateException) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "score",
+        header = "Per-token log-probabilities and the perplexity of a text under a model.",
         mixinStandardHelpOptions = true,
         description = {"Score a text with a model: the log-probability of every token given the ones before it, and",
                 "the perplexity exp(-mean log p). The first token has no context and is not scored.",

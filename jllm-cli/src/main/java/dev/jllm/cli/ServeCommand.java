@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve",
+        header = "Serve a model over an OpenAI-compatible HTTP API, with a web chat on /.",
         mixinStandardHelpOptions = true,
         description = {"Serve a model over an OpenAI-compatible HTTP API (chat, completions, embeddings; SSE streaming),",
                 "with a web chat page at / and Prometheus metrics at /metrics. Requests are batched continuously",

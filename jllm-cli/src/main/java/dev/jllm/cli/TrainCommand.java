@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code jllm train}: pretrain a model from a YAML recipe, with checkpoints, metrics and exact resume. */
 @Command(name = "train",
+        header = "Pretrain a language model from a YAML recipe.",
         mixinStandardHelpOptions = true,
         description = {"Pretrain a language model from a recipe (YAML: model, tokenizer, data, optimizer, schedule, training).",
                 "The run directory gets recipe.yaml, the tokenizer, token shards (data/), checkpoints/, metrics.jsonl,",
