@@ -2,6 +2,7 @@ package dev.jllm.cli;
 
 import dev.jllm.engine.ChatSession;
 import dev.jllm.engine.Generator;
+import dev.jllm.engine.Warmup;
 import dev.jllm.engine.LoadedModel;
 import dev.jllm.tensor.kernel.Simd;
 import picocli.CommandLine.Command;
@@ -41,6 +42,10 @@ final class ChatCommand implements Callable<Integer> {
             "templates with end-of-turn tokens; a blank line for plain 'User:/Assistant:' templates (jllm's own models)."})
     java.util.List<String> stops;
 
+    @Option(names = "--no-warmup", description = "Do not run the model on throwaway tokens while the first message is typed"
+            + " (the warm-up lets the JIT compile the kernels so the first reply starts fast).")
+    boolean noWarmup;
+
     @Option(names = "--stats", description = "Print tokens and tok/s after each reply (on stderr).")
     boolean stats;
 
@@ -63,9 +68,12 @@ final class ChatCommand implements Callable<Integer> {
                         + ". /reset forgets, /exit quits.");
             }
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            // While the first line is being typed, let the JIT compile the kernels (piped input has no such pause).
+            Warmup warmup = interactive && !noWarmup ? Warmup.start(lm.model(), kv.kvType) : null;
             while (true) {
                 if (interactive) { out.print("> "); out.flush(); }
                 String line = in.readLine();
+                if (warmup != null) { warmup.close(); warmup = null; }
                 if (line == null) break;
                 String text = line.strip();
                 if (text.isEmpty()) continue;
