@@ -2,12 +2,15 @@ package dev.jllm.models;
 
 import dev.jllm.formats.TensorEntry;
 import dev.jllm.formats.WeightFile;
+import dev.jllm.tensor.DType;
 import dev.jllm.tensor.Ops;
 import dev.jllm.tensor.Tensor;
 import dev.jllm.tensor.kernel.Attention;
+import dev.jllm.tensor.kernel.PackedWeight;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,6 +47,8 @@ public final class Bert {
     private final Tensor wordEmb, posEmb, typeEmb, embNormW, embNormB;
     private final List<Layer> layers;
     private final Head head;
+    /** The layers' matrices packed once for GEMM (an encoder runs few rows per call: one sentence is ~30). */
+    private final Map<Tensor, PackedWeight> packed = new IdentityHashMap<>();
 
     Bert(Config config, Tensor wordEmb, Tensor posEmb, Tensor typeEmb, Tensor embNormW, Tensor embNormB,
          List<Layer> layers, Head head) {
@@ -55,6 +60,17 @@ public final class Bert {
         this.embNormB = embNormB;
         this.layers = List.copyOf(layers);
         this.head = head;
+        for (Layer l : this.layers) {
+            for (Tensor w : List.of(l.wq, l.wk, l.wv, l.wo, l.wUp, l.wDown)) {
+                if (w.dtype() == DType.F32 && w.isHeap() && (w.size(1) == 1 || w.strides()[1] == 1)) packed.put(w, PackedWeight.of(w));
+            }
+        }
+    }
+
+    /** {@code x·wᵀ + b} through the packed copy of {@code w} when there is one. */
+    private Tensor linear(Tensor x, Tensor w, Tensor b) {
+        PackedWeight p = packed.get(w);
+        return p != null ? Ops.linear(x, p, b) : Ops.linear(x, w, b);
     }
 
     /** Loads from any supported weight file; {@code heads} overrides the file's head count (needed for ONNX). */
@@ -187,7 +203,7 @@ public final class Bert {
     }
 
     private Tensor block(Layer l, Tensor x, int[] offsets) {
-        Tensor q = Ops.linear(x, l.wq, l.bq), k = Ops.linear(x, l.wk, l.bk), v = Ops.linear(x, l.wv, l.bv);
+        Tensor q = linear(x, l.wq, l.bq), k = linear(x, l.wk, l.bk), v = linear(x, l.wv, l.bv);
         int h = config.hidden, heads = config.heads, hd = config.headDim();
         Tensor ctx = Tensor.zeros(x.shape());
         float scale = (float) (1.0 / Math.sqrt(hd));
@@ -197,8 +213,8 @@ public final class Bert {
             Attention.attend(q.heapArray(), off, len, 0, k.heapArray(), off, v.heapArray(), off, len,
                     heads, heads, hd, hd, scale, Attention.Mask.BIDIRECTIONAL, 0, ctx.heapArray(), off);
         }
-        Tensor a = Ops.layerNorm(Ops.add(x, Ops.linear(ctx, l.wo, l.bo)), l.attnNormW, l.attnNormB, config.eps);
-        Tensor up = Ops.gelu(Ops.linear(a, l.wUp, l.bUp));
-        return Ops.layerNorm(Ops.add(a, Ops.linear(up, l.wDown, l.bDown)), l.outNormW, l.outNormB, config.eps);
+        Tensor a = Ops.layerNorm(Ops.add(x, linear(ctx, l.wo, l.bo)), l.attnNormW, l.attnNormB, config.eps);
+        Tensor up = Ops.gelu(linear(a, l.wUp, l.bUp));
+        return Ops.layerNorm(Ops.add(a, linear(up, l.wDown, l.bDown)), l.outNormW, l.outNormB, config.eps);
     }
 }

@@ -6,6 +6,7 @@ import dev.jllm.tensor.kernel.Embedding;
 import dev.jllm.tensor.kernel.Gemm;
 import dev.jllm.tensor.kernel.MatVec;
 import dev.jllm.tensor.kernel.Norms;
+import dev.jllm.tensor.kernel.PackedWeight;
 import dev.jllm.tensor.kernel.QuantMatMul;
 import dev.jllm.tensor.kernel.Reduce;
 import dev.jllm.tensor.kernel.Rope;
@@ -255,6 +256,30 @@ public final class Ops {
         } else {
             QuantMatMul.matmul(w, r.data, r.off, r.count, y, 0);
         }
+        if (b != null) {
+            for (int i = 0; i < r.count; i++) Elementwise.add(y, i * n, b, 0, y, i * n, n);
+        }
+        return out;
+    }
+
+    /**
+     * {@link #linear(Tensor, Tensor, Tensor)} with the weight packed ahead of time for GEMM
+     * ({@link PackedWeight}: for constant weights run many times on few rows, e.g. encoders).
+     * Same results bit for bit.
+     */
+    public static Tensor linear(Tensor x, PackedWeight w, Tensor bias) {
+        Tensor wt = w.weight();
+        if (x.rank() < 1 || x.dim(-1) != w.cols()) return linear(x, wt, bias); // its error message
+        Rows r = rows("linear", x);
+        if (r.count < 2) return linear(x, wt, bias);
+        int n = w.rows();
+        float[] b = bias == null ? null : vector("linear", "bias", bias, n, wt);
+        long[] shape = x.shape();
+        shape[shape.length - 1] = n;
+        Tensor out = Tensor.zeros(shape);
+        float[] y = out.heapArray();
+        if (n == 0) return out;
+        Gemm.sgemm(r.count, r.data, r.off, Math.max(1, r.n), w, y, 0, n);
         if (b != null) {
             for (int i = 0; i < r.count; i++) Elementwise.add(y, i * n, b, 0, y, i * n, n);
         }

@@ -41,6 +41,25 @@ public final class Gemm {
         }
     }
 
+    /**
+     * {@code C = A·wᵀ} (C overwritten) for A stored m×k row-major with row stride {@code lda}
+     * and a weight packed ahead of time: the blocked kernel reads its panels instead of packing
+     * wᵀ on every call. Results equal {@code sgemm(false, true, …, w.weight() …, 0f, …)} bit for bit.
+     */
+    public static void sgemm(int m, float[] a, int aOff, int lda, PackedWeight w, float[] c, int cOff, int ldc) {
+        int n = w.n, k = w.k;
+        if (m < 0) throw new IllegalArgumentException("sgemm dimensions must be >= 0, got m=" + m);
+        Tensor t = w.weight();
+        int ldw = n > 1 ? (int) t.strides()[0] : Math.max(1, k);
+        if (m == 0 || n == 0 || k == 0 || Math.min(m, n) <= GemmThin.MAX_VECTORS) {
+            sgemm(false, true, m, n, k, 1f, a, aOff, lda, t.heapArray(), (int) t.offset(), ldw, 0f, c, cOff, ldc);
+            return;
+        }
+        checkMatrix("A", a, aOff, lda, m, k, true);
+        checkMatrix("C", c, cOff, ldc, m, n, true);
+        GemmBlocked.sgemm(false, m, 1f, a, aOff, lda, w, 0f, c, cOff, ldc);
+    }
+
     /** m or n <= 4: matrix-vector products against the other operand, which is read once. */
     private static void thin(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,

@@ -57,12 +57,22 @@ final class GemmBlocked {
     /** One problem, already validated: C = alpha·op(A)·op(B) + beta·C with m, n, k >= 1. */
     private record Problem(boolean transA, boolean transB, int m, int n, int k, float alpha,
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                           float beta, float[] c, int cOff, int ldc) {}
+                           float beta, float[] c, int cOff, int ldc, PackedWeight packedB) {}
 
     static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
-        Problem pr = new Problem(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        run(new Problem(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, null));
+    }
+
+    /** C = alpha·op(A)·wᵀ + beta·C with w's panels packed ahead of time: no B packing at all. */
+    static void sgemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda, PackedWeight w,
+                      float beta, float[] c, int cOff, int ldc) {
+        run(new Problem(transA, true, m, w.n, w.k, alpha, a, aOff, lda, null, 0, 0, beta, c, cOff, ldc, w));
+    }
+
+    private static void run(Problem pr) {
+        int m = pr.m, n = pr.n, k = pr.k;
         int threads = (long) m * n * k < PARALLEL_MIN_MACS ? 1 : Parallel.threads();
         int rowStrip = roundUp(m, MR), colStrip = roundUp(n, NR);
         if (threads > 1) {
@@ -101,14 +111,21 @@ final class GemmBlocked {
     private static void runStrip(Problem p, int r0, int r1, int c0, int c1, Workspace ws) {
         int kcMax = Math.min(KC, p.k);
         boolean aRows = !p.transA; // see GemmPack.packA
-        ws.ensure(Math.min(MC, roundUp(r1 - r0, MR)) * (aRows ? GemmMicroKernel.A_ROW_STRIDE : kcMax), kcMax * Math.min(NC, roundUp(c1 - c0, NR)));
+        ws.ensure(Math.min(MC, roundUp(r1 - r0, MR)) * (aRows ? GemmMicroKernel.A_ROW_STRIDE : kcMax), p.packedB != null ? 0 : kcMax * Math.min(NC, roundUp(c1 - c0, NR)));
         float[] packA = ws.packA, packB = ws.packB, tile = ws.tile;
         for (int jc = c0; jc < c1; jc += NC) {
             int nb = Math.min(NC, c1 - jc);
             for (int pc = 0; pc < p.k; pc += KC) {
                 int kb = Math.min(KC, p.k - pc);
                 float beta = pc == 0 ? p.beta : 1f; // later k blocks accumulate onto the first
-                GemmPack.packB(p.transB, p.b, p.bOff, p.ldb, pc, kb, jc, nb, packB);
+                float[] bPanels = packB;
+                int bBase = 0;
+                if (p.packedB == null) {
+                    GemmPack.packB(p.transB, p.b, p.bOff, p.ldb, pc, kb, jc, nb, packB);
+                } else { // the same panels, laid out once for all k blocks (PackedWeight)
+                    bPanels = p.packedB.panels;
+                    bBase = p.packedB.offset(pc, jc, kb);
+                }
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mb = Math.min(MC, r1 - ic);
                     GemmPack.packA(p.transA, p.a, p.aOff, p.lda, ic, mb, pc, kb, packA);
@@ -118,7 +135,7 @@ final class GemmBlocked {
                         for (int ir = 0; ir < mb; ir += MR) {
                             int cTile = cCol + (ic + ir) * p.ldc, mr = Math.min(MR, mb - ir);
                             ws.touched += GemmMicroKernel.touch(p.c, cTile, p.ldc, mr, nr);
-                            GemmMicroKernel.compute(kb, packA, ir * (aRows ? GemmMicroKernel.A_ROW_STRIDE : kb), aRows, packB, jr * kb, tile);
+                            GemmMicroKernel.compute(kb, packA, ir * (aRows ? GemmMicroKernel.A_ROW_STRIDE : kb), aRows, bPanels, bBase + jr * kb, tile);
                             GemmMicroKernel.merge(tile, p.c, cTile, p.ldc, mr, nr, p.alpha, beta);
                         }
                     }

@@ -60,11 +60,16 @@ final class GemmPack {
      * (p, jr+j) goes to {@code dst[jr*kb + p*NR + j]}.
      */
     static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kb, int j0, int nb, float[] dst) {
+        packB(transB, b, bOff, ldb, p0, kb, j0, nb, dst, 0);
+    }
+
+    /** {@link #packB(boolean, float[], int, int, int, int, int, int, float[])} into {@code dst} from {@code dstOff} on. */
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kb, int j0, int nb, float[] dst, int dstOff) {
         if (!transB) {
             // op(B)(p, j) = b[bOff + p*ldb + j]: each step p copies a contiguous run of nr columns.
             for (int jr = 0; jr < nb; jr += NR) {
                 int nr = Math.min(NR, nb - jr);
-                int d = jr * kb;
+                int d = dstOff + jr * kb;
                 int src = bOff + p0 * ldb + j0 + jr;
                 for (int p = 0; p < kb; p++) {
                     int s = src + p * ldb;
@@ -82,7 +87,7 @@ final class GemmPack {
         // op(B)(p, j) = b[bOff + j*ldb + p]: each panel column is a contiguous run along p.
         for (int jr = 0; jr < nb; jr += NR) {
             int nr = Math.min(NR, nb - jr);
-            int d = jr * kb;
+            int d = dstOff + jr * kb;
             int src = bOff + (j0 + jr) * ldb + p0;
             for (int q0 = 0; q0 < kb; q0 += RUN) {
                 int q1 = Math.min(kb, q0 + RUN);
