@@ -51,6 +51,11 @@ public final class QuantMatMul {
             return;
         }
         MatVecInput in = mw.type.isQuantized() ? MatVecInput.quantize(x, xOff, cols, m) : null;
+        if (m >= 2 && QuantMatMulQ4.applies(mw)) {
+            // Q4_0: weights repacked once, each decoded weight reused by every token (16-bit sums)
+            QuantMatMulQ4.matmul(QuantMatMulQ4.packed(w, mw), in, y, yOff);
+            return;
+        }
         int tiles = (rows + TILE - 1) / TILE;
         if (tiles >= 2 * Parallel.threads() || m == 1) {
             Parallel.forRange(tiles, (s, e) -> {

@@ -1,0 +1,249 @@
+package dev.jllm.tensor.kernel;
+
+import dev.jllm.tensor.DType;
+import dev.jllm.tensor.Parallel;
+import dev.jllm.tensor.Tensor;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * Q4_0 weight times a few token rows (batched decode, short prefill chunks): each decoded
+ * weight is reused across all tokens, with the products summed in 16-bit lanes.
+ *
+ * <p>The per-token int8 dots of {@link QuantMatMul}'s tile path cost as much per token as the
+ * single-token matvec (the Vector API has no {@code pmaddwd}, so each dot pays for widening
+ * and pairwise sums). Here the weight is instead repacked once (cached per weight tensor)
+ * into tiles of {@link #R} rows, one short vector's lanes: for each 32-column block and each
+ * byte j of the Q4_0 block, the R rows' bytes lie contiguously (low nibble = column j, high =
+ * column j + 16), followed by nothing else; the R rows' F32 block scales lie in a separate
+ * array. One load and three shifts give the two columns' weights for all R rows, and each
+ * token then costs one multiply by its broadcast int8 activation and one add per column:
+ * {@code |w| <= 8}, {@code |x| <= 127}, so a block's 32 products sum to at most 32512 and fit a
+ * short. Once per block the short sums are widened to float and scaled by (row scale x token
+ * block scale), as the matvec does, so the result equals the matvec's up to float summation
+ * order. Activations are quantized exactly as for the matvec ({@link MatVecInput}).
+ *
+ * <p>The nibbles are stored XOR 0x88, i.e. as signed 4-bit values {@code q - 8}: a signed
+ * widening then gives the high column by one arithmetic shift and the low one by two.
+ */
+final class QuantMatMulQ4 {
+    private QuantMatMulQ4() {}
+
+    /** {@code -Djllm.matmul.packedQ4=false} falls back to the decoded-tile path (for comparisons). */
+    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("jllm.matmul.packedQ4", "true"));
+
+    private static final boolean VECTOR = Simd.BITS >= 128;
+    private static final int BITS = VECTOR ? Simd.BITS : 128;
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(BITS));
+    private static final VectorSpecies<Byte> BH = VectorSpecies.of(byte.class, VectorShape.forBitSize(BITS / 2));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(BITS));
+    private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(BITS));
+    /** Rows per tile: the shorts of one vector (8, 16 or 32; 8 on the scalar path). */
+    static final int R = S.length();
+    private static final int H = R / 2;
+
+    /** Repacked weights by tensor identity; weights are long-lived (Linear layers), and dropped with them. */
+    private static final Map<Tensor, Packed> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** Tiles of R rows: nib[((tile * nb + b) * 16 + j) * R + r], scale[(tile * nb + b) * R + r]; padding rows are 0. */
+    record Packed(int rows, int cols, int tiles, byte[] nib, float[] scale) {}
+
+    /** True when {@code w} takes this path for m tokens (2 <= m < the GEMM threshold). */
+    static boolean applies(MatVecWeight w) {
+        if (!ENABLED || w.type != DType.Q4_0 || w.seg == null) return false;
+        long tiles = (w.rows + R - 1) / R;
+        return tiles * (w.cols / 32) * 16 * R <= Integer.MAX_VALUE - 64;
+    }
+
+    static Packed packed(Tensor t, MatVecWeight w) {
+        Packed p = CACHE.get(t);
+        if (p != null && p.rows == w.rows && p.cols == w.cols) return p;
+        p = pack(w);
+        CACHE.put(t, p);
+        return p;
+    }
+
+    static Packed pack(MatVecWeight w) {
+        int rows = w.rows, cols = w.cols, nb = cols / 32, tiles = (rows + R - 1) / R;
+        byte[] nib = new byte[tiles * nb * 16 * R];
+        float[] scale = new float[tiles * nb * R];
+        Parallel.forRange(tiles, (s, e) -> {
+            for (int tile = s; tile < e; tile++) {
+                for (int r = 0, n = Math.min(R, rows - tile * R); r < n; r++) {
+                    long off = w.rowOffset(tile * R + r);
+                    for (int b = 0; b < nb; b++, off += 18) {
+                        int blk = tile * nb + b;
+                        scale[blk * R + r] = MatVecDecoder.f16(w.seg, off);
+                        for (int j = 0; j < 16; j++) {
+                            nib[(blk * 16 + j) * R + r] = (byte) (w.seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off + 2 + j) ^ 0x88);
+                        }
+                    }
+                }
+            }
+        });
+        return new Packed(rows, cols, tiles, nib, scale);
+    }
+
+    /** {@code y[yOff + t * rows + r]} for tokens t < in.tokens. */
+    static void matmul(Packed p, MatVecInput in, float[] y, int yOff) {
+        int m = in.tokens;
+        Parallel.forRange(p.tiles, (s, e) -> {
+            float[] acc = new float[m * R];
+            for (int tile = s; tile < e; tile++) {
+                java.util.Arrays.fill(acc, 0f);
+                if (VECTOR) tileVector(p, tile, in, acc);
+                else tileScalar(p, tile, in, acc);
+                store(p, tile, acc, m, y, yOff);
+            }
+        });
+    }
+
+    private static void store(Packed p, int tile, float[] acc, int m, float[] y, int yOff) {
+        int r0 = tile * R, n = Math.min(R, p.rows - r0);
+        for (int t = 0; t < m; t++) System.arraycopy(acc, t * R, y, yOff + t * p.rows + r0, n);
+    }
+
+    private static void tileScalar(Packed p, int tile, MatVecInput in, float[] acc) {
+        int nb = p.cols / 32, m = in.tokens;
+        short[] xq = in.q;
+        for (int b = 0; b < nb; b++) {
+            int blk = tile * nb + b;
+            for (int t = 0; t < m; t++) {
+                int xo = t * p.cols + b * 32;
+                float d = in.d[t * nb + b];
+                for (int r = 0; r < R; r++) {
+                    int s = 0;
+                    for (int j = 0; j < 16; j++) {
+                        int v = p.nib[(blk * 16 + j) * R + r];
+                        s += ((v << 28) >> 28) * xq[xo + j] + (v >> 4) * xq[xo + j + 16];
+                    }
+                    acc[t * R + r] += s * (p.scale[blk * R + r] * d);
+                }
+            }
+        }
+    }
+
+    private static void tileVector(Packed p, int tile, MatVecInput in, float[] acc) {
+        int nb = p.cols / 32, m = in.tokens;
+        short[] sums = new short[m * R];
+        for (int b = 0; b < nb; b++) {
+            int blk = tile * nb + b, nOff = blk * 16 * R;
+            int t = 0;
+            for (; m - t >= 8; t += 8) block8(p.nib, nOff, in, b, t, sums);
+            if (m - t >= 4) {
+                block4(p.nib, nOff, in, b, t, sums);
+                t += 4;
+            }
+            if (m - t >= 2) {
+                block2(p.nib, nOff, in, b, t, sums);
+                t += 2;
+            }
+            if (m - t == 1) block1(p.nib, nOff, in, b, t, sums);
+            flushAll(sums, m, p.scale, blk * R, in, b, acc);
+        }
+    }
+
+    /** Column j's (high nibble: j + 16's) signed weights of the tile's R rows. */
+    private static ShortVector wide(byte[] nib, int off) {
+        return (ShortVector) ByteVector.fromArray(BH, nib, off).convertShape(VectorOperators.B2S, S, 0);
+    }
+
+    private static ShortVector low(ShortVector v) {
+        return v.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+    }
+
+    private static ShortVector high(ShortVector v) {
+        return v.lanewise(VectorOperators.ASHR, 4);
+    }
+
+    /** acc[off .. off + R) += float(a) * scales * d. */
+    private static void flush(ShortVector a, FloatVector s0, FloatVector s1, float d, float[] acc, int off) {
+        FloatVector f0 = (FloatVector) a.convertShape(VectorOperators.S2I, I, 0).convert(VectorOperators.I2F, 0);
+        FloatVector f1 = (FloatVector) a.convertShape(VectorOperators.S2I, I, 1).convert(VectorOperators.I2F, 0);
+        f0.fma(s0.mul(d), FloatVector.fromArray(F, acc, off)).intoArray(acc, off);
+        f1.fma(s1.mul(d), FloatVector.fromArray(F, acc, off + H)).intoArray(acc, off + H);
+    }
+
+    /** Every token's short sums of block b (at sums[t * R]) into acc: one call site keeps the block methods small enough for C2 to inline all their vector ops. */
+    private static void flushAll(short[] sums, int m, float[] scale, int sOff, MatVecInput in, int b, float[] acc) {
+        int nb = in.cols / 32;
+        FloatVector s0 = FloatVector.fromArray(F, scale, sOff), s1 = FloatVector.fromArray(F, scale, sOff + H);
+        for (int t = 0; t < m; t++) flush(ShortVector.fromArray(S, sums, t * R), s0, s1, in.d[t * nb + b], acc, t * R);
+    }
+
+    private static void block1(byte[] nib, int nOff, MatVecInput in, int b, int t, short[] sums) {
+        short[] x = in.q;
+        int x0 = t * in.cols + b * 32;
+        ShortVector a0 = ShortVector.zero(S);
+        for (int j = 0; j < 16; j++) {
+            ShortVector v = wide(nib, nOff + j * R), lo = low(v), hi = high(v);
+            a0 = a0.add(lo.mul(x[x0 + j])).add(hi.mul(x[x0 + j + 16]));
+        }
+        a0.intoArray(sums, t * R);
+    }
+
+    private static void block2(byte[] nib, int nOff, MatVecInput in, int b, int t, short[] sums) {
+        short[] x = in.q;
+        int c = in.cols, x0 = t * c + b * 32, x1 = x0 + c;
+        ShortVector a0 = ShortVector.zero(S), a1 = a0;
+        for (int j = 0; j < 16; j++) {
+            ShortVector v = wide(nib, nOff + j * R), lo = low(v), hi = high(v);
+            a0 = a0.add(lo.mul(x[x0 + j])).add(hi.mul(x[x0 + j + 16]));
+            a1 = a1.add(lo.mul(x[x1 + j])).add(hi.mul(x[x1 + j + 16]));
+        }
+        a0.intoArray(sums, (t + 0) * R);
+        a1.intoArray(sums, (t + 1) * R);
+    }
+
+    private static void block4(byte[] nib, int nOff, MatVecInput in, int b, int t, short[] sums) {
+        short[] x = in.q;
+        int c = in.cols, x0 = t * c + b * 32, x1 = x0 + c, x2 = x1 + c, x3 = x2 + c;
+        ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int j = 0; j < 16; j++) {
+            ShortVector v = wide(nib, nOff + j * R), lo = low(v), hi = high(v);
+            a0 = a0.add(lo.mul(x[x0 + j])).add(hi.mul(x[x0 + j + 16]));
+            a1 = a1.add(lo.mul(x[x1 + j])).add(hi.mul(x[x1 + j + 16]));
+            a2 = a2.add(lo.mul(x[x2 + j])).add(hi.mul(x[x2 + j + 16]));
+            a3 = a3.add(lo.mul(x[x3 + j])).add(hi.mul(x[x3 + j + 16]));
+        }
+        a0.intoArray(sums, (t + 0) * R);
+        a1.intoArray(sums, (t + 1) * R);
+        a2.intoArray(sums, (t + 2) * R);
+        a3.intoArray(sums, (t + 3) * R);
+    }
+
+    private static void block8(byte[] nib, int nOff, MatVecInput in, int b, int t, short[] sums) {
+        short[] x = in.q;
+        int c = in.cols, x0 = t * c + b * 32, x1 = x0 + c, x2 = x1 + c, x3 = x2 + c,
+                x4 = x3 + c, x5 = x4 + c, x6 = x5 + c, x7 = x6 + c;
+        ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int j = 0; j < 16; j++) {
+            ShortVector v = wide(nib, nOff + j * R), lo = low(v), hi = high(v);
+            a0 = a0.add(lo.mul(x[x0 + j])).add(hi.mul(x[x0 + j + 16]));
+            a1 = a1.add(lo.mul(x[x1 + j])).add(hi.mul(x[x1 + j + 16]));
+            a2 = a2.add(lo.mul(x[x2 + j])).add(hi.mul(x[x2 + j + 16]));
+            a3 = a3.add(lo.mul(x[x3 + j])).add(hi.mul(x[x3 + j + 16]));
+            a4 = a4.add(lo.mul(x[x4 + j])).add(hi.mul(x[x4 + j + 16]));
+            a5 = a5.add(lo.mul(x[x5 + j])).add(hi.mul(x[x5 + j + 16]));
+            a6 = a6.add(lo.mul(x[x6 + j])).add(hi.mul(x[x6 + j + 16]));
+            a7 = a7.add(lo.mul(x[x7 + j])).add(hi.mul(x[x7 + j + 16]));
+        }
+        a0.intoArray(sums, (t + 0) * R);
+        a1.intoArray(sums, (t + 1) * R);
+        a2.intoArray(sums, (t + 2) * R);
+        a3.intoArray(sums, (t + 3) * R);
+        a4.intoArray(sums, (t + 4) * R);
+        a5.intoArray(sums, (t + 5) * R);
+        a6.intoArray(sums, (t + 6) * R);
+        a7.intoArray(sums, (t + 7) * R);
+    }
+}
