@@ -24,7 +24,7 @@ public final class QuantMatMul {
 
     /** Weight rows decoded together; x of one token is reused across them. */
     static final int TILE = 8;
-    /** From this many tokens on, {@link #viaGemm} is faster than the integer dots (measured; see docs/kernels-matvec.md). */
+    /** From this many tokens on, {@link #viaGemm} is faster than the integer dots (measured; see docs/kernels-matvec.md); not for Q4_0 ({@link QuantMatMulQ4}). */
     static final int GEMM_TOKENS = Integer.getInteger("jllm.matmul.gemmTokens", 64);
     /** Floats of widened weight per GEMM call: 4 MiB keeps the tile in L2/L3. */
     private static final int GEMM_TILE_FLOATS = 1 << 20;
@@ -46,16 +46,17 @@ public final class QuantMatMul {
             Arrays.fill(y, yOff, yOff + m * rows, 0f);
             return;
         }
+        if (m >= 2 && QuantMatMulQ4.applies(mw)) {
+            // Q4_0: weights repacked once, each decoded weight reused by every token (16-bit
+            // sums); faster than the F32 GEMM too, up to 512 tokens measured (docs/kernels-matvec.md)
+            QuantMatMulQ4.matmul(QuantMatMulQ4.packed(w, mw), MatVecInput.quantize(x, xOff, cols, m), y, yOff);
+            return;
+        }
         if (m >= GEMM_TOKENS) {
             viaGemm(mw, x, xOff, m, y, yOff);
             return;
         }
         MatVecInput in = mw.type.isQuantized() ? MatVecInput.quantize(x, xOff, cols, m) : null;
-        if (m >= 2 && QuantMatMulQ4.applies(mw)) {
-            // Q4_0: weights repacked once, each decoded weight reused by every token (16-bit sums)
-            QuantMatMulQ4.matmul(QuantMatMulQ4.packed(w, mw), in, y, yOff);
-            return;
-        }
         int tiles = (rows + TILE - 1) / TILE;
         if (tiles >= 2 * Parallel.threads() || m == 1) {
             Parallel.forRange(tiles, (s, e) -> {

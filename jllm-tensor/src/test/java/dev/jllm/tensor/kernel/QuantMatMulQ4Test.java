@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The packed multi-token Q4_0 kernel ({@link QuantMatMulQ4}, behind {@link QuantMatMul} for
- * 2 .. GEMM_TOKENS-1 tokens): every token row must equal the single-token matvec of that
+ * every m >= 2, also past the GEMM threshold of the other dtypes): every token row must equal the single-token matvec of that
  * token (same int8 activations and integer block sums; only the float summation order
  * differs) and the double-precision reference on the dequantized weight. Run at every
  * vector width by the surefire executions (scalar, 128, 256, 512 bits).
@@ -30,7 +30,7 @@ class QuantMatMulQ4Test {
         for (int rows : new int[] {1, 5, QuantMatMulQ4.R + 3, 70}) {
             for (int cols : new int[] {32, 96, 256}) {
                 Tensor w = randomQuantized(rnd, DType.Q4_0, rows, cols);
-                for (int m : new int[] {2, 3, 8, 16, 17, QuantMatMul.GEMM_TOKENS - 1}) {
+                for (int m : new int[] {2, 3, 8, 16, 17, 63, QuantMatMul.GEMM_TOKENS + 3}) {
                     check(rnd, rows + "x" + cols + " m=" + m, w, randomX(rnd, 3 + m * cols), m);
                 }
             }
