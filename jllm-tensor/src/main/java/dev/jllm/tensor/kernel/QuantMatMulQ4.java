@@ -14,6 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Q4_0 weight times 2 or more token rows (batched decode, prefill): each decoded weight is
@@ -94,16 +95,27 @@ final class QuantMatMulQ4 {
         return new Packed(rows, cols, tiles, nib, scale);
     }
 
-    /** {@code y[yOff + t * rows + r]} for tokens t < in.tokens. */
+    /** Tiles a thread claims at a time: 64 rows, 10-100 us of work at 2-63 tokens. */
+    private static final int CLAIM = 2;
+
+    /**
+     * {@code y[yOff + t * rows + r]} for tokens t < in.tokens. The team's threads claim
+     * {@link #CLAIM} tiles at a time from a shared counter (as {@link MatVec}'s fused kernels
+     * do): on a shared machine a descheduled thread then holds back one claim, not half of
+     * the matrix.
+     */
     static void matmul(Packed p, MatVecInput in, float[] y, int yOff) {
-        int m = in.tokens;
-        Parallel.forRange(p.tiles, (s, e) -> {
+        int m = in.tokens, chunks = (p.tiles + CLAIM - 1) / CLAIM;
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(Parallel.threads(), chunks), (s, e) -> {
             float[] acc = new float[m * R];
-            for (int tile = s; tile < e; tile++) {
-                java.util.Arrays.fill(acc, 0f);
-                if (VECTOR) tileVector(p, tile, in, acc);
-                else tileScalar(p, tile, in, acc);
-                store(p, tile, acc, m, y, yOff);
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                for (int tile = c * CLAIM, end = Math.min(p.tiles, tile + CLAIM); tile < end; tile++) {
+                    java.util.Arrays.fill(acc, 0f);
+                    if (VECTOR) tileVector(p, tile, in, acc);
+                    else tileScalar(p, tile, in, acc);
+                    store(p, tile, acc, m, y, yOff);
+                }
             }
         });
     }
