@@ -46,10 +46,11 @@ public final class QuantMatMul {
             Arrays.fill(y, yOff, yOff + m * rows, 0f);
             return;
         }
-        if (m >= 2 && QuantMatMulQ4.applies(mw)) {
+        QuantMatMulQ4.Packed packed = m >= 2 && QuantMatMulQ4.applies(mw) ? QuantMatMulQ4.packed(w, mw) : null;
+        if (packed != null) {
             // Q4_0: weights repacked once, each decoded weight reused by every token (16-bit
             // sums); faster than the F32 GEMM too, up to 512 tokens measured (docs/kernels-matvec.md)
-            QuantMatMulQ4.matmul(QuantMatMulQ4.packed(w, mw), MatVecInput.quantize(x, xOff, cols, m), y, yOff);
+            QuantMatMulQ4.matmul(packed, MatVecInput.quantize(x, xOff, cols, m), y, yOff);
             return;
         }
         if (m >= GEMM_TOKENS) {

@@ -14,6 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -66,13 +67,32 @@ final class QuantMatMulQ4 {
         return tiles * (w.cols / 32) * 16 * R <= Integer.MAX_VALUE - 64;
     }
 
+    /**
+     * The cached repack of {@code t}, made on first use; null (the caller then takes the
+     * decoded-tile path) when the heap has no room for it: the copy is ~1.1x the Q4_0 bytes,
+     * and a large model's weights are memory-mapped, outside the heap.
+     */
     static Packed packed(Tensor t, MatVecWeight w) {
         Packed p = CACHE.get(t);
         if (p != null && p.rows == w.rows && p.cols == w.cols) return p;
+        long tiles = (w.rows + R - 1) / R, bytes = tiles * (w.cols / 32) * R * (16 + 4);
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytes + Math.max(256L << 20, rt.maxMemory() / 8) > free) {
+            if (!WARNED.getAndSet(true)) {
+                System.getLogger(QuantMatMulQ4.class.getName()).log(System.Logger.Level.WARNING,
+                        "not enough heap to repack a Q4_0 weight for batched products (" + (bytes >> 20) + " MiB, "
+                        + (free >> 20) + " MiB free of -Xmx " + (rt.maxMemory() >> 20) + " MiB): using the slower "
+                        + "per-token path; a larger -Xmx avoids this");
+            }
+            return null;
+        }
         p = pack(w);
         CACHE.put(t, p);
         return p;
     }
+
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
 
     static Packed pack(MatVecWeight w) {
         int rows = w.rows, cols = w.cols, nb = cols / 32, tiles = (rows + R - 1) / R;
