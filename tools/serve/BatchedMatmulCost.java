@@ -3,7 +3,7 @@
 // m = 1 (the single-stream matvec) up to 32. Per-thread CPU time on one thread, so a busy
 // machine does not distort it. If the per-token cost at m = 16 is not far below the m = 1
 // cost, decode is compute-bound and batching cannot multiply throughput. Q4_0 takes the
-// packed multi-token kernel (QuantMatMulQ4) from m = 2; -Djllm.matmul.packedQ4=false gives the
+// packed multi-token kernel (QuantMatMulPacked) from m = 2; -Djllm.matmul.packed=false gives the
 // previous decoded-tile path for a side-by-side comparison.
 // Usage (after ./jllm bench model-file --shape LLAMA_3_2_1B --type Q4_0 --out /tmp/l1b-q4.gguf):
 //   java --add-modules jdk.incubator.vector -Djllm.threads=1 -cp jllm-cli/target/jllm.jar \

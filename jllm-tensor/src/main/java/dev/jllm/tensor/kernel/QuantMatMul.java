@@ -24,7 +24,7 @@ public final class QuantMatMul {
 
     /** Weight rows decoded together; x of one token is reused across them. */
     static final int TILE = 8;
-    /** From this many tokens on, {@link #viaGemm} is faster than the integer dots (measured; see docs/kernels-matvec.md); not for Q4_0 ({@link QuantMatMulQ4}). */
+    /** From this many tokens on, {@link #viaGemm} is faster than the integer dots (measured; see docs/kernels-matvec.md); not for Q4_0 ({@link QuantMatMulPacked}). */
     static final int GEMM_TOKENS = Integer.getInteger("jllm.matmul.gemmTokens", 64);
     /** Floats of widened weight per GEMM call: 4 MiB keeps the tile in L2/L3. */
     private static final int GEMM_TILE_FLOATS = 1 << 20;
@@ -46,11 +46,12 @@ public final class QuantMatMul {
             Arrays.fill(y, yOff, yOff + m * rows, 0f);
             return;
         }
-        QuantMatMulQ4.Packed packed = m >= 2 && QuantMatMulQ4.applies(mw) ? QuantMatMulQ4.packed(w, mw) : null;
+        QuantMatMulPacked.Packed packed = m >= 2 && QuantMatMulPacked.applies(mw) && (mw.type == DType.Q4_0 || m < GEMM_TOKENS)
+                ? QuantMatMulPacked.packed(w, mw) : null;
         if (packed != null) {
-            // Q4_0: weights repacked once, each decoded weight reused by every token (16-bit
-            // sums); faster than the F32 GEMM too, up to 512 tokens measured (docs/kernels-matvec.md)
-            QuantMatMulQ4.matmul(packed, MatVecInput.quantize(x, xOff, cols, m), y, yOff);
+            // Q4_0/Q8_0: weights repacked once, each decoded weight reused by every token (16-bit
+            // sums); for Q4_0 faster than the F32 GEMM too, up to 512 tokens measured (docs/kernels-matvec.md)
+            QuantMatMulPacked.matmul(packed, MatVecInput.quantize(x, xOff, cols, m), y, yOff);
             return;
         }
         if (m >= GEMM_TOKENS) {

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Q4_0 weight times 2 or more token rows (batched decode, prefill): each decoded weight is
+ * Q4_0 (and Q8_0) weight times 2 or more token rows (batched decode, prefill): each decoded weight is
  * reused across all tokens, with the products summed in 16-bit lanes. Measured faster than
  * widening to F32 for the GEMM as well (up to 512 tokens), so Q4_0 never takes the GEMM path.
  *
@@ -37,12 +37,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The nibbles are stored XOR 0x88, i.e. as signed 4-bit values {@code q - 8}: a signed
  * widening then gives the high column by one arithmetic shift and the low one by two.
+ *
+ * <p>Q8_0 (below the GEMM threshold) is packed the same way, one int8 byte per row and
+ * column, and split in registers into two 16-bit-safe halves ({@link #tileVectorQ8}).
  */
-final class QuantMatMulQ4 {
-    private QuantMatMulQ4() {}
+final class QuantMatMulPacked {
+    private QuantMatMulPacked() {}
 
-    /** {@code -Djllm.matmul.packedQ4=false} falls back to the decoded-tile path (for comparisons). */
-    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("jllm.matmul.packedQ4", "true"));
+    /** {@code -Djllm.matmul.packed=false} falls back to the decoded-tile path (for comparisons). */
+    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("jllm.matmul.packed", "true"));
 
     private static final boolean VECTOR = Simd.BITS >= 128;
     private static final int BITS = VECTOR ? Simd.BITS : 128;
@@ -57,14 +60,17 @@ final class QuantMatMulQ4 {
     /** Repacked weights by tensor identity; weights are long-lived (Linear layers), and dropped with them. */
     private static final Map<Tensor, Packed> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
 
-    /** Tiles of R rows: nib[((tile * nb + b) * 16 + j) * R + r], scale[(tile * nb + b) * R + r]; padding rows are 0. */
-    record Packed(int rows, int cols, int tiles, byte[] nib, float[] scale) {}
+    /**
+     * Tiles of R rows: Q4_0 nib[((tile * nb + b) * 16 + j) * R + r], Q8_0 (q8) the int8 values
+     * at nib[((tile * nb + b) * 32 + k) * R + r]; scale[(tile * nb + b) * R + r]; padding rows are 0.
+     */
+    record Packed(int rows, int cols, int tiles, boolean q8, byte[] nib, float[] scale) {}
 
     /** True when {@code w} takes this path for m >= 2 tokens. */
     static boolean applies(MatVecWeight w) {
-        if (!ENABLED || w.type != DType.Q4_0 || w.seg == null) return false;
+        if (!ENABLED || (w.type != DType.Q4_0 && w.type != DType.Q8_0) || w.seg == null) return false;
         long tiles = (w.rows + R - 1) / R;
-        return tiles * (w.cols / 32) * 16 * R <= Integer.MAX_VALUE - 64;
+        return tiles * (w.cols / 32) * 32 * R <= Integer.MAX_VALUE - 64;
     }
 
     /**
@@ -75,12 +81,12 @@ final class QuantMatMulQ4 {
     static Packed packed(Tensor t, MatVecWeight w) {
         Packed p = CACHE.get(t);
         if (p != null && p.rows == w.rows && p.cols == w.cols) return p;
-        long tiles = (w.rows + R - 1) / R, bytes = tiles * (w.cols / 32) * R * (16 + 4);
+        long tiles = (w.rows + R - 1) / R, bytes = tiles * (w.cols / 32) * R * (w.type == DType.Q8_0 ? 36 : 20);
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         if (bytes + Math.max(256L << 20, rt.maxMemory() / 8) > free) {
             if (!WARNED.getAndSet(true)) {
-                System.getLogger(QuantMatMulQ4.class.getName()).log(System.Logger.Level.WARNING,
+                System.getLogger(QuantMatMulPacked.class.getName()).log(System.Logger.Level.WARNING,
                         "not enough heap to repack a Q4_0 weight for batched products (" + (bytes >> 20) + " MiB, "
                         + (free >> 20) + " MiB free of -Xmx " + (rt.maxMemory() >> 20) + " MiB): using the slower "
                         + "per-token path; a larger -Xmx avoids this");
@@ -96,23 +102,26 @@ final class QuantMatMulQ4 {
 
     static Packed pack(MatVecWeight w) {
         int rows = w.rows, cols = w.cols, nb = cols / 32, tiles = (rows + R - 1) / R;
-        byte[] nib = new byte[tiles * nb * 16 * R];
+        boolean q8 = w.type == DType.Q8_0;
+        int per = q8 ? 32 : 16, blockBytes = q8 ? 34 : 18;
+        byte[] nib = new byte[tiles * nb * per * R];
         float[] scale = new float[tiles * nb * R];
         Parallel.forRange(tiles, (s, e) -> {
             for (int tile = s; tile < e; tile++) {
                 for (int r = 0, n = Math.min(R, rows - tile * R); r < n; r++) {
                     long off = w.rowOffset(tile * R + r);
-                    for (int b = 0; b < nb; b++, off += 18) {
+                    for (int b = 0; b < nb; b++, off += blockBytes) {
                         int blk = tile * nb + b;
                         scale[blk * R + r] = MatVecDecoder.f16(w.seg, off);
-                        for (int j = 0; j < 16; j++) {
-                            nib[(blk * 16 + j) * R + r] = (byte) (w.seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off + 2 + j) ^ 0x88);
+                        for (int j = 0; j < per; j++) {
+                            byte v = w.seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off + 2 + j);
+                            nib[(blk * per + j) * R + r] = q8 ? v : (byte) (v ^ 0x88);
                         }
                     }
                 }
             }
         });
-        return new Packed(rows, cols, tiles, nib, scale);
+        return new Packed(rows, cols, tiles, q8, nib, scale);
     }
 
     /** Tiles a thread claims at a time: 64 rows, 10-100 us of work at 2-63 tokens. */
@@ -132,7 +141,8 @@ final class QuantMatMulQ4 {
             for (int c; (c = next.getAndIncrement()) < chunks; ) {
                 for (int tile = c * CLAIM, end = Math.min(p.tiles, tile + CLAIM); tile < end; tile++) {
                     java.util.Arrays.fill(acc, 0f);
-                    if (VECTOR) tileVector(p, tile, in, acc);
+                    if (VECTOR && p.q8) tileVectorQ8(p, tile, in, acc);
+                    else if (VECTOR) tileVector(p, tile, in, acc);
                     else tileScalar(p, tile, in, acc);
                     store(p, tile, acc, m, y, yOff);
                 }
@@ -155,9 +165,13 @@ final class QuantMatMulQ4 {
                 float d = in.d[t * nb + b];
                 for (int r = 0; r < R; r++) {
                     int s = 0;
-                    for (int j = 0; j < 16; j++) {
-                        int v = p.nib[(blk * 16 + j) * R + r];
-                        s += ((v << 28) >> 28) * xq[xo + j] + (v >> 4) * xq[xo + j + 16];
+                    if (p.q8) {
+                        for (int k = 0; k < 32; k++) s += p.nib[(blk * 32 + k) * R + r] * xq[xo + k];
+                    } else {
+                        for (int j = 0; j < 16; j++) {
+                            int v = p.nib[(blk * 16 + j) * R + r];
+                            s += ((v << 28) >> 28) * xq[xo + j] + (v >> 4) * xq[xo + j + 16];
+                        }
                     }
                     acc[t * R + r] += s * (p.scale[blk * R + r] * d);
                 }
@@ -183,6 +197,110 @@ final class QuantMatMulQ4 {
             if (m - t == 1) block1(p.nib, nOff, in, b, t, sums);
             flushAll(sums, m, p.scale, blk * R, in, b, acc);
         }
+    }
+
+    /**
+     * Q8_0: |q| <= 128 would let 32 products overflow a short, so each weight is split as
+     * {@code q = 16h + l} with {@code l} in [-8, 7] and {@code |h| <= 8}: two short sums per
+     * token, each bounded like Q4_0's, recombined as {@code 16 sum_h + sum_l} in int lanes.
+     */
+    private static void tileVectorQ8(Packed p, int tile, MatVecInput in, float[] acc) {
+        int nb = p.cols / 32, m = in.tokens;
+        short[] sums = new short[m * R], sumsL = new short[m * R];
+        for (int b = 0; b < nb; b++) {
+            int blk = tile * nb + b, nOff = blk * 32 * R;
+            int t = 0;
+            for (; m - t >= 4; t += 4) q8Block4(p.nib, nOff, in, b, t, sums, sumsL);
+            if (m - t >= 2) {
+                q8Block2(p.nib, nOff, in, b, t, sums, sumsL);
+                t += 2;
+            }
+            if (m - t == 1) q8Block1(p.nib, nOff, in, b, t, sums, sumsL);
+            flushAllQ8(sums, sumsL, m, p.scale, blk * R, in, b, acc);
+        }
+    }
+
+    private static void flushAllQ8(short[] sums, short[] sumsL, int m, float[] scale, int sOff, MatVecInput in, int b, float[] acc) {
+        int nb = in.cols / 32;
+        FloatVector s0 = FloatVector.fromArray(F, scale, sOff), s1 = FloatVector.fromArray(F, scale, sOff + H);
+        for (int t = 0; t < m; t++) {
+            ShortVector h = ShortVector.fromArray(S, sums, t * R), l = ShortVector.fromArray(S, sumsL, t * R);
+            IntVector i0 = ((IntVector) h.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 4)
+                    .add((IntVector) l.convertShape(VectorOperators.S2I, I, 0));
+            IntVector i1 = ((IntVector) h.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 4)
+                    .add((IntVector) l.convertShape(VectorOperators.S2I, I, 1));
+            float d = in.d[t * nb + b];
+            int off = t * R;
+            ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(s0.mul(d), FloatVector.fromArray(F, acc, off)).intoArray(acc, off);
+            ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(s1.mul(d), FloatVector.fromArray(F, acc, off + H)).intoArray(acc, off + H);
+        }
+    }
+
+    private static void q8Block1(byte[] nib, int nOff, MatVecInput in, int b, int t, short[] sums, short[] sumsL) {
+        short[] x = in.q;
+        int c = in.cols, x0 = t * c + b * 32;
+        ShortVector h0 = ShortVector.zero(S), l0 = h0;
+        for (int k = 0; k < 32; k++) {
+            ShortVector w = wide(nib, nOff + k * R), hi = w.add((short) 8).lanewise(VectorOperators.ASHR, 4);
+            ShortVector lo = w.sub(hi.lanewise(VectorOperators.LSHL, 4));
+            ShortVector e0 = ShortVector.broadcast(S, x[x0 + k]);
+            h0 = h0.add(hi.mul(e0));
+            l0 = l0.add(lo.mul(e0));
+        }
+        h0.intoArray(sums, (t + 0) * R);
+        l0.intoArray(sumsL, (t + 0) * R);
+    }
+
+
+    private static void q8Block2(byte[] nib, int nOff, MatVecInput in, int b, int t, short[] sums, short[] sumsL) {
+        short[] x = in.q;
+        int c = in.cols, x0 = t * c + b * 32, x1 = x0 + c;
+        ShortVector h0 = ShortVector.zero(S), h1 = h0, l0 = h0, l1 = h0;
+        for (int k = 0; k < 32; k++) {
+            ShortVector w = wide(nib, nOff + k * R), hi = w.add((short) 8).lanewise(VectorOperators.ASHR, 4);
+            ShortVector lo = w.sub(hi.lanewise(VectorOperators.LSHL, 4));
+            ShortVector e0 = ShortVector.broadcast(S, x[x0 + k]);
+            h0 = h0.add(hi.mul(e0));
+            l0 = l0.add(lo.mul(e0));
+            ShortVector e1 = ShortVector.broadcast(S, x[x1 + k]);
+            h1 = h1.add(hi.mul(e1));
+            l1 = l1.add(lo.mul(e1));
+        }
+        h0.intoArray(sums, (t + 0) * R);
+        l0.intoArray(sumsL, (t + 0) * R);
+        h1.intoArray(sums, (t + 1) * R);
+        l1.intoArray(sumsL, (t + 1) * R);
+    }
+
+
+    private static void q8Block4(byte[] nib, int nOff, MatVecInput in, int b, int t, short[] sums, short[] sumsL) {
+        short[] x = in.q;
+        int c = in.cols, x0 = t * c + b * 32, x1 = x0 + c, x2 = x1 + c, x3 = x2 + c;
+        ShortVector h0 = ShortVector.zero(S), h1 = h0, h2 = h0, h3 = h0, l0 = h0, l1 = h0, l2 = h0, l3 = h0;
+        for (int k = 0; k < 32; k++) {
+            ShortVector w = wide(nib, nOff + k * R), hi = w.add((short) 8).lanewise(VectorOperators.ASHR, 4);
+            ShortVector lo = w.sub(hi.lanewise(VectorOperators.LSHL, 4));
+            ShortVector e0 = ShortVector.broadcast(S, x[x0 + k]);
+            h0 = h0.add(hi.mul(e0));
+            l0 = l0.add(lo.mul(e0));
+            ShortVector e1 = ShortVector.broadcast(S, x[x1 + k]);
+            h1 = h1.add(hi.mul(e1));
+            l1 = l1.add(lo.mul(e1));
+            ShortVector e2 = ShortVector.broadcast(S, x[x2 + k]);
+            h2 = h2.add(hi.mul(e2));
+            l2 = l2.add(lo.mul(e2));
+            ShortVector e3 = ShortVector.broadcast(S, x[x3 + k]);
+            h3 = h3.add(hi.mul(e3));
+            l3 = l3.add(lo.mul(e3));
+        }
+        h0.intoArray(sums, (t + 0) * R);
+        l0.intoArray(sumsL, (t + 0) * R);
+        h1.intoArray(sums, (t + 1) * R);
+        l1.intoArray(sumsL, (t + 1) * R);
+        h2.intoArray(sums, (t + 2) * R);
+        l2.intoArray(sumsL, (t + 2) * R);
+        h3.intoArray(sums, (t + 3) * R);
+        l3.intoArray(sumsL, (t + 3) * R);
     }
 
     /** Column j's (high nibble: j + 16's) signed weights of the tile's R rows. */
