@@ -12,8 +12,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * GEMM against a pre-packed weight: the double-precision triple loop of {@link GemmTest} is the
- * reference, and the result must also equal the per-call-packing path bit for bit (same panels,
- * same kernel, same order). k crosses the KC block boundary; n is ragged against NR.
+ * reference, and blocked products must also equal the per-call-packing path bit for bit (same
+ * panels, same kernel, same order). k crosses the KC block boundary; n is ragged against NR.
  */
 class PackedWeightTest {
     private static float[] random(SplittableRandom rnd, int len) {
@@ -35,7 +35,10 @@ class PackedWeightTest {
                     java.util.Arrays.fill(packed, Float.NaN); // C is overwritten, never read
                     Gemm.sgemm(m, a, 0, k, p, packed, 0, n);
                     Gemm.sgemm(false, true, m, n, k, 1f, a, 0, k, w, 0, k, 0f, plain, 0, n);
-                    assertThat(packed).as("m=%d n=%d k=%d", m, n, k).containsExactly(plain);
+                    // Thin products (m or n <= 4) run the unpacked gemv on both sides, whose lane
+                    // reductions may round differently before and after C2 compiles them: only the
+                    // blocked kernel (FMAs, no reductions) is bit-reproducible across calls.
+                    if (Math.min(m, n) > GemmThin.MAX_VECTORS) assertThat(packed).as("m=%d n=%d k=%d", m, n, k).containsExactly(plain);
                     double[] ref = GemmTest.reference(false, true, m, n, k, 1f, a, 0, k, w, 0, k, 0f, new float[m * n], 0, n);
                     for (int i = 0; i < ref.length; i++) {
                         assertThat((double) packed[i]).as("m=%d n=%d k=%d at %d", m, n, k, i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-4 * Math.sqrt(k)));
@@ -55,9 +58,10 @@ class PackedWeightTest {
         Tensor viaPacked = Ops.linear(x, PackedWeight.of(w), bias);
         Tensor direct = Ops.linear(x, w.contiguous(), bias);
         assertThat(viaPacked.toFloatArray()).containsExactly(direct.toFloatArray());
-        // one row takes the matvec path on the original weight
+        // one row takes the matvec path on the original weight (reductions: compare with a tolerance)
         Tensor one = Tensor.of(random(rnd, k), 1, k);
-        assertThat(Ops.linear(one, PackedWeight.of(w), bias).toFloatArray()).containsExactly(Ops.linear(one, w.contiguous(), bias).toFloatArray());
+        float[] viaOne = Ops.linear(one, PackedWeight.of(w), bias).toFloatArray(), directOne = Ops.linear(one, w.contiguous(), bias).toFloatArray();
+        for (int i = 0; i < n; i++) assertThat(viaOne[i]).isCloseTo(directOne[i], org.assertj.core.data.Offset.offset(1e-4f));
     }
 
     @Test
