@@ -2,9 +2,9 @@
 // m token rows (QuantMatMul, the product a batched decode step runs per linear layer), for
 // m = 1 (the single-stream matvec) up to 32. Per-thread CPU time on one thread, so a busy
 // machine does not distort it. If the per-token cost at m = 16 is not far below the m = 1
-// cost, decode is compute-bound and batching cannot multiply throughput. Q4_0 takes the
-// packed multi-token kernel (QuantMatMulPacked) from m = 2; -Djllm.matmul.packed=false gives the
-// previous decoded-tile path for a side-by-side comparison.
+// cost, decode is compute-bound and batching cannot multiply throughput. Like the batching
+// server, it lets Q4_0/Q8_0 take the packed multi-token kernel (QuantMatMulPacked) from m = 2;
+// -Djllm.matmul.packed=false gives the previous decoded-tile path for a side-by-side comparison.
 // Usage (after ./jllm bench model-file --shape LLAMA_3_2_1B --type Q4_0 --out /tmp/l1b-q4.gguf):
 //   java --add-modules jdk.incubator.vector -Djllm.threads=1 -cp jllm-cli/target/jllm.jar \
 //     tools/serve/BatchedMatmulCost.java /tmp/l1b-q4.gguf blk.0.ffn_up.weight
@@ -25,6 +25,7 @@ public class BatchedMatmulCost {
             System.exit(2);
         }
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        QuantMatMul.repackForBatches(); // what BatchEngine does; -Djllm.matmul.packed=false still wins
         try (GgufFile g = GgufFile.open(Path.of(args[0]))) {
             Tensor w = g.tensor(args[1]);
             int n = (int) Math.max(w.shape()[0], w.shape()[1]);

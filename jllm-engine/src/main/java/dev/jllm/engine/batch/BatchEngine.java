@@ -4,6 +4,7 @@ import dev.jllm.models.CausalLM;
 import dev.jllm.models.PagedBatch;
 import dev.jllm.models.PagedCausalLM;
 import dev.jllm.models.PagedKvCache;
+import dev.jllm.tensor.kernel.QuantMatMul;
 import dev.jllm.tokenizer.Tokenizer;
 
 import java.util.ArrayDeque;
@@ -71,6 +72,9 @@ public final class BatchEngine implements AutoCloseable {
         this.model = paged;
         this.tokenizer = tokenizer;
         this.config = config;
+        // Batched decode is what the packed multi-token Q4_0/Q8_0 kernel is for: let it repack
+        // weights (a heap copy, ~3x cheaper per token at 16 streams; docs/kernels-matvec.md).
+        QuantMatMul.repackForBatches();
         this.context = Math.min(config.contextLength(), model.contextLength());
         this.vocab = model.vocabSize();
         this.blockSize = config.blockSize();

@@ -31,6 +31,15 @@ public final class QuantMatMul {
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
+     * Lets products of 2+ token rows repack Q4_0/Q8_0 weights into the packed multi-token layout
+     * ({@code QuantMatMulPacked}; a heap copy of ~1.1x the weight bytes, made on first use per
+     * weight). A batching server calls this; without it (and without
+     * {@code -Djllm.matmul.packed=true}) weights are never copied, so single-sequence use keeps
+     * its memory close to the file size. {@code -Djllm.matmul.packed=false} overrides it.
+     */
+    public static void repackForBatches() { QuantMatMulPacked.requestForBatches(); }
+
+    /**
      * X is row-major at {@code x[xOff + t * cols + c]}, Y at {@code y[yOff + t * rows + r]},
      * for tokens {@code t < m}.
      */

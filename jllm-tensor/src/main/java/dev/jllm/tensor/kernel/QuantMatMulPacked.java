@@ -44,8 +44,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class QuantMatMulPacked {
     private QuantMatMulPacked() {}
 
-    /** {@code -Djllm.matmul.packed=false} falls back to the decoded-tile path (for comparisons). */
-    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("jllm.matmul.packed", "true"));
+    /**
+     * {@code -Djllm.matmul.packed=auto} (default): repack only once a batching engine asked for it
+     * ({@link QuantMatMul#repackForBatches()}: the server trades a heap copy of the Q4_0/Q8_0
+     * weights for ~3x cheaper batched decode), so {@code generate}/{@code chat} keep resident
+     * memory close to the file size; {@code true}: always (prefill of short prompts gets faster
+     * too); {@code false}: never (the decoded-tile path, for comparisons).
+     */
+    private static final String POLICY = System.getProperty("jllm.matmul.packed", "auto");
+    private static volatile boolean batchesRequested;
+
+    static boolean enabled() {
+        return POLICY.equalsIgnoreCase("true") || (POLICY.equalsIgnoreCase("auto") && batchesRequested);
+    }
+
+    static void requestForBatches() { batchesRequested = true; }
 
     private static final boolean VECTOR = Simd.BITS >= 128;
     private static final int BITS = VECTOR ? Simd.BITS : 128;
@@ -68,7 +81,7 @@ final class QuantMatMulPacked {
 
     /** True when {@code w} takes this path for m >= 2 tokens. */
     static boolean applies(MatVecWeight w) {
-        if (!ENABLED || (w.type != DType.Q4_0 && w.type != DType.Q8_0) || w.seg == null) return false;
+        if (!enabled() || (w.type != DType.Q4_0 && w.type != DType.Q8_0) || w.seg == null) return false;
         long tiles = (w.rows + R - 1) / R;
         return tiles * (w.cols / 32) * 32 * R <= Integer.MAX_VALUE - 64;
     }

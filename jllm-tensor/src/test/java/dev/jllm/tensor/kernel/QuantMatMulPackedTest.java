@@ -24,6 +24,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class QuantMatMulPackedTest {
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** What a batching server does at start: from here on 2+ token products take the packed path. */
+    @org.junit.jupiter.api.BeforeAll
+    static void asABatchingServerDoes() {
+        QuantMatMul.repackForBatches();
+        assertTrue(QuantMatMulPacked.enabled() || "false".equals(System.getProperty("jllm.matmul.packed")));
+    }
+
     @Test
     void equalsSeparateMatVecsForManyTokenCountsAndRaggedTiles() {
         Random rnd = new Random(21);
@@ -76,7 +83,7 @@ class QuantMatMulPackedTest {
     void takesThePackedPathAndCachesTheRepackPerTensor() {
         Random rnd = new Random(22);
         Tensor w = randomQuantized(rnd, DType.Q4_0, 40, 64);
-        assertTrue(QuantMatMulPacked.applies(MatVecWeight.of(w, "test")) || !QuantMatMulPacked.ENABLED);
+        assertTrue(QuantMatMulPacked.applies(MatVecWeight.of(w, "test")) || !QuantMatMulPacked.enabled());
         float[] x = randomX(rnd, 3 + 5 * 64);
         float[] a = new float[5 + 5 * 40], b = new float[5 + 5 * 40];
         QuantMatMul.matmul(w, x, 3, 5, a, 5);
