@@ -3,6 +3,7 @@ package dev.jllm.bench;
 import dev.jllm.formats.gguf.GgufFile;
 import dev.jllm.formats.gguf.GgufValue;
 import dev.jllm.formats.gguf.GgufWriter;
+import dev.jllm.tokenizer.GgufTokenizerMetadata;
 import dev.jllm.models.KvCache;
 import dev.jllm.models.Llama;
 import dev.jllm.tensor.DType;
@@ -149,11 +150,66 @@ public final class ModelBench {
         }
     }
 
+    private static Map<String, Object> tokenizerMetadata(Path file, int vocab) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode root;
+        try (var in = java.nio.file.Files.newInputStream(file)) {
+            var src = file.toString().endsWith(".gz") ? new java.util.zip.GZIPInputStream(in) : in;
+            root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(src);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + " is not a tokenizer.json: " + e.getOriginalMessage());
+        }
+        String bos = null, eos = null;
+        boolean addBos = false;
+        java.util.Set<String> added = new java.util.HashSet<>();
+        root.path("added_tokens").forEach(t -> added.add(t.path("content").asText()));
+        if (added.contains("<|begin_of_text|>")) { // Llama 3
+            bos = "<|begin_of_text|>";
+            eos = added.contains("<|end_of_text|>") ? "<|end_of_text|>" : null;
+            addBos = true;
+        } else if (added.contains("<|endoftext|>")) {
+            eos = "<|endoftext|>";
+        }
+        Map<String, Object> kv;
+        try {
+            kv = GgufTokenizerMetadata.fromTokenizerJson(root, GgufTokenizerMetadata.preFor(root), bos, eos, addBos);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
+        int n = ((String[]) kv.get("tokenizer.ggml.tokens")).length;
+        if (n != vocab) {
+            throw new IllegalArgumentException(file + " has " + n + " tokens but the shape's vocabulary is " + vocab
+                    + " (use the tokenizer of the model the shape copies, e.g. Llama 3's for LLAMA_3_2_1B)");
+        }
+        return kv;
+    }
+
+    private static GgufValue ggufValue(Object v) {
+        return switch (v) {
+            case String str -> GgufValue.string(str);
+            case String[] strs -> GgufValue.strings(strs);
+            case int[] ints -> GgufValue.int32s(ints);
+            case Long l -> GgufValue.uint32(l);
+            case Boolean b -> GgufValue.bool(b);
+            default -> throw new IllegalStateException("no GGUF type for " + v.getClass());
+        };
+    }
+
     /**
      * Writes a llama-architecture GGUF of {@code shape} with weights of {@code type}: each
      * matrix is one quantized random row repeated (real block data, written fast), norms are 1.
      */
     public static void writeModelFile(Shape s, DType type, Path out, PrintStream log) throws IOException {
+        writeModelFile(s, type, out, null, log);
+    }
+
+    /**
+     * Like {@link #writeModelFile(Shape, DType, Path, PrintStream)}, with the byte-level BPE
+     * tokenizer of a Hugging Face {@code tokenizer.json} (plain or .gz; null: none) written as
+     * llama.cpp's {@code tokenizer.ggml.*} metadata, so engines that insist on a tokenizer
+     * (llama.cpp, llama3.java) load the file too. Its vocabulary must have the shape's size.
+     */
+    public static void writeModelFile(Shape s, DType type, Path out, Path tokenizerJson, PrintStream log) throws IOException {
+        Map<String, Object> tokenizer = tokenizerJson == null ? null : tokenizerMetadata(tokenizerJson, s.vocab);
         int headDim = s.dim / s.heads;
         Map<String, long[]> matrices = new LinkedHashMap<>();
         matrices.put("token_embd.weight", new long[] {s.vocab, s.dim});
@@ -172,6 +228,7 @@ public final class ModelBench {
         w.put(a + ".rope.dimension_count", GgufValue.uint32(headDim));
         w.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.float32(1e-5f));
         w.put(a + ".vocab_size", GgufValue.uint32(s.vocab));
+        if (tokenizer != null) tokenizer.forEach((k, v) -> w.put(k, ggufValue(v)));
         Map<String, Long> norms = new LinkedHashMap<>();
         norms.put("output_norm.weight", (long) s.dim);
         for (int l = 0; l < s.layers; l++) {

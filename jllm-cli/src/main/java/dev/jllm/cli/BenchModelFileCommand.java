@@ -25,9 +25,14 @@ final class BenchModelFileCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output .gguf path.")
     Path out;
 
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = {"A Hugging Face tokenizer.json (or .json.gz, byte-level BPE)",
+            "to embed as tokenizer.ggml.* metadata, so llama.cpp and llama3.java load the file too; its vocabulary",
+            "must match the shape's (Llama 3's for LLAMA_3_2_1B)."})
+    Path tokenizer;
+
     @Override
     public Integer call() throws Exception {
-        ModelBench.writeModelFile(shape, type, out, System.err);
+        ModelBench.writeModelFile(shape, type, out, tokenizer, System.err);
         System.out.println(out);
         return 0;
     }
