@@ -212,14 +212,14 @@ public final class OpenAiServer implements AutoCloseable {
     private JsonNode readJson(Context ctx) {
         long declared = ctx.req().getContentLengthLong();
         long limit = config.maxBodyBytes();
-        if (declared > limit) throw tooLarge(declared, limit);
+        if (declared > limit) throw tooLarge(ctx, declared, limit);
         byte[] bytes;
         try (InputStream in = ctx.req().getInputStream()) {
             bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (bytes.length > limit) throw tooLarge(ctx, -1, limit);
         } catch (IOException e) {
             throw ApiException.invalid(null, "could not read the request body: " + e.getMessage());
         }
-        if (bytes.length > limit) throw tooLarge(-1, limit);
         if (bytes.length == 0) throw ApiException.invalid(null, "the request body is empty; send a JSON object");
         JsonNode node;
         try {
@@ -234,6 +234,30 @@ public final class OpenAiServer implements AutoCloseable {
             throw ApiException.invalid(null, "the request body must be a JSON object, got " + (node == null ? "nothing" : JsonFields.describe(node)));
         }
         return node;
+    }
+
+    /** Bodies up to this size are read and dropped before a 413, so the client reads the answer. */
+    private static final long DRAIN_LIMIT = 64L << 20;
+
+    /**
+     * The 413. A client still uploading when the server closes the connection gets a TCP reset that
+     * wipes the unread answer from its buffer (it sees "connection reset", never the 413), so the rest
+     * of a body up to {@link #DRAIN_LIMIT} is read and dropped first; a client that sent
+     * {@code Expect: 100-continue} has sent nothing yet and is answered at once.
+     */
+    private static ApiException tooLarge(Context ctx, long size, long limit) {
+        ctx.header("Connection", "close");
+        boolean waitsForContinue = "100-continue".equalsIgnoreCase(ctx.req().getHeader("Expect"));
+        if (!waitsForContinue && size <= DRAIN_LIMIT) {
+            try {
+                InputStream in = ctx.req().getInputStream();
+                byte[] sink = new byte[64 << 10];
+                for (long left = DRAIN_LIMIT, n; left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0; ) left -= n;
+            } catch (IOException ignored) {
+                // the client went away; nothing to answer
+            }
+        }
+        return tooLarge(size, limit);
     }
 
     private static ApiException tooLarge(long size, long limit) {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -182,6 +183,17 @@ class ServerApiTest {
     void bodyOverTheLimitIs413() throws Exception {
         String big = "{\"model\":\"tiny-chat\",\"prompt\":\"" + "a".repeat(5 << 20) + "\"}";
         assertThat(error(fx.post("/v1/completions", big), 413).get("code").asText()).isEqualTo("request_too_large");
+        // a client that waits for "100 Continue" is answered before it uploads anything
+        HttpResponse<String> early = fx.http.send(HttpRequest.newBuilder(URI.create(fx.url() + "/v1/completions"))
+                .expectContinue(true).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(big))
+                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(error(early, 413).get("message").asText()).contains("bytes is larger than this server's limit");
+        // a chunked body has no declared length: it is cut off at the limit, and still answered
+        byte[] bytes = big.getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> chunked = fx.http.send(HttpRequest.newBuilder(URI.create(fx.url() + "/v1/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)))
+                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(error(chunked, 413).get("code").asText()).isEqualTo("request_too_large");
     }
 
     @Test
