@@ -74,16 +74,24 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-body-mb", defaultValue = "4", description = "Largest request body in MiB; beyond it: 413 (default: ${DEFAULT-VALUE}).")
     long maxBodyMb;
 
+    @Option(names = "--warmup-ms", defaultValue = "10000", paramLabel = "MS",
+            description = "Before listening, send a few throwaway requests through the whole server (HTTP, template, "
+                    + "engine) so the JIT has compiled it and the first clients get a warm server; stops when they are "
+                    + "done or after MS; 0 skips it (default: ${DEFAULT-VALUE}).")
+    long warmupMs;
+
     @Override
     public Integer call() throws Exception {
         boolean encoderOnly = model != null && LocalServer.isEncoder(model);
+        if (warmupMs < 0) throw new IllegalArgumentException("--warmup-ms must be 0 (no warm-up) or more, got " + warmupMs);
         if (encoderOnly && embeddingModel != null) throw new IllegalArgumentException("-m names an encoder already; drop --embedding-model");
         Path lm = encoderOnly ? null : DefaultModel.resolve(model == null ? null : Path.of(model));
         LocalServer.Options o = new LocalServer.Options(lm, encoderOnly ? model : embeddingModel, name,
                 engineConfig(maxRunning, maxQueue, ctx, kvType, kvBlocks, blockSize, stepTokens, !noPrefixCache, kvMaxMb),
                 ServerConfig.defaults().withHost(host).withPort(port).withMaxTokens(maxTokens).withMaxBodyBytes(maxBodyMb << 20),
-                false);
+                false, warmupMs);
         if (encoderOnly && model.equals(Encoder.MINILM)) System.err.println("jllm serve: loading the bundled all-MiniLM-L6-v2 encoder");
+        if (lm != null && warmupMs > 0) System.err.printf("jllm serve: warming up (at most %.1f s; --warmup-ms 0 skips it)%n", warmupMs / 1000.0);
         LocalServer server = LocalServer.start(o);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -26,9 +26,16 @@ public final class LocalServer implements AutoCloseable {
      * @param embeddingModel an encoder served beside the language model, or null
      * @param name           the model id clients send (null: the file name)
      * @param tokenIds       allow a weight file without a vocabulary (prompts as token ids; benchmarks only)
+     * @param warmupMillis   time to spend on throwaway requests before listening, so the first client
+     *                       does not wait for the JIT ({@link ServerWarmup}); 0 for none
      */
     public record Options(Path model, String embeddingModel, String name, EngineConfig engine, ServerConfig server,
-                          boolean tokenIds) {}
+                          boolean tokenIds, long warmupMillis) {
+        public Options(Path model, String embeddingModel, String name, EngineConfig engine, ServerConfig server, boolean tokenIds) {
+            this(model, embeddingModel, name, engine, server, tokenIds, 0);
+        }
+    }
+
 
     private static final Set<String> ENCODER_TYPES = Set.of("bert", "roberta", "xlm-roberta", "distilbert", "nomic_bert");
 
@@ -68,10 +75,12 @@ public final class LocalServer implements AutoCloseable {
             ServedModel served = null;
             if (o.model() != null) {
                 lm = o.tokenIds() && !hasVocabulary(o.model()) ? withTokenIds(o.model()) : LoadedModel.open(o.model());
-                engine = new BatchEngine(lm.model(), lm.tokenizer(), o.engine()).start();
+                engine = new BatchEngine(lm.model(), lm.tokenizer(), o.engine());
                 String name = o.name() != null ? o.name() : lm.name();
                 served = new ServedModel(name, lm, engine, engine.contextLength());
             }
+            if (o.warmupMillis() > 0) ServerWarmup.run(served, encoder, o.server(), o.warmupMillis());
+            if (engine != null) engine.start();
             OpenAiServer server = new OpenAiServer(served, encoder, o.server()).start();
             return new LocalServer(lm, engine, server);
         } catch (IOException | RuntimeException e) {

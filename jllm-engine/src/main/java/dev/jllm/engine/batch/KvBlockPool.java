@@ -147,6 +147,21 @@ public final class KvBlockPool {
         tokensOf[block] = Arrays.copyOfRange(tokens, off, off + blockSize);
     }
 
+    /**
+     * Empties the prefix cache and zeroes the lookup counters, as if the pool were new. Only when
+     * no block is in use (the engine's warm-up calls it so throwaway prompts leave nothing behind).
+     */
+    public void reset() {
+        if (used() != 0) throw new IllegalStateException(used() + " blocks are still in use");
+        for (int b : evictable) {
+            forget(b);
+            free.add(b);
+        }
+        evictable.clear();
+        lookups = 0;
+        hits = 0;
+    }
+
     /** Whether a block is registered in the prefix cache. */
     public boolean isCached(int block) { return hashed[block]; }
 

@@ -104,6 +104,34 @@ class BatchEngineTest {
     }
 
     @Test
+    void warmUpRunsTokensThenLeavesTheEngineAsNewAndItsAnswersUnchanged() throws Exception {
+        try (BatchEngine e = new BatchEngine(model, tok, small())) {
+            long tokens = e.warmUp(3, 60_000);
+            assertThat(tokens).as("3 rounds of 4 streams, 16 generated each, one 96-token prompt").isGreaterThan(3 * (96 + 3 * 12));
+            EngineStats s = e.stats();
+            assertThat(List.of(s.completed(), s.steps(), s.generatedTokens(), s.promptTokens(), s.prefixLookups(), s.prefixHits(), s.rejected()))
+                    .containsOnly(0L);
+            assertThat(s.kvBlocksUsed()).isZero();
+            assertThat(s.kvBlocksCached()).as("throwaway prompts leave no cached prefix").isZero();
+            e.start();
+            RequestHandle h = e.submit(GenerationRequest.of(prompt, SamplingParams.greedy(), greedy.length), null);
+            assertThat(done(h).tokenIds()).containsExactly(greedy);
+            assertThat(e.stats().completed()).isEqualTo(1);
+            assertThatThrownBy(() -> e.warmUp(1, 1000)).isInstanceOf(IllegalStateException.class).hasMessageContaining("before start()");
+        }
+    }
+
+    @Test
+    void warmUpStopsAtItsTimeBudget() {
+        try (BatchEngine e = new BatchEngine(model, tok, small())) {
+            long t0 = System.nanoTime();
+            e.warmUp(1_000_000, 50);
+            assertThat((System.nanoTime() - t0) / 1e6).as("a million rounds cut short by a 50 ms budget").isLessThan(30_000);
+            assertThat(e.stats().kvBlocksUsed()).isZero();
+        }
+    }
+
+    @Test
     void sampledRequestsSideBySideEqualTheSingleSequenceGeneratorWithTheSameSeeds() throws Exception {
         Generator gen = new Generator(model, tok);
         try (BatchEngine e = new BatchEngine(model, tok, small())) {

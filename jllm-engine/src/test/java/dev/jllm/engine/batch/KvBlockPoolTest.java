@@ -27,6 +27,30 @@ class KvBlockPoolTest {
     }
 
     @Test
+    void resetForgetsEveryCachedPrefixAndTheCountersButNeverABlockInUse() {
+        KvBlockPool p = new KvBlockPool(3, 2, true);
+        int[] tokens = {1, 2, 3, 4};
+        int b = p.allocate();
+        long h = p.chainHash(0, tokens, 0);
+        p.register(b, h, 0, tokens, 0);
+        assertThatThrownBy(p::reset).isInstanceOf(IllegalStateException.class).hasMessageContaining("1 blocks are still in use");
+        p.release(b);
+        assertThat(p.lookup(h, 0, tokens, 0)).isEqualTo(b);
+        p.release(b);
+        assertThat(p.cached()).isEqualTo(1);
+        assertThat(p.hits()).isEqualTo(1);
+        p.reset();
+        assertThat(p.cached()).isZero();
+        assertThat(p.available()).isEqualTo(3);
+        assertThat(p.isCached(b)).isFalse();
+        assertThat(p.lookups()).isZero();
+        assertThat(p.lookup(h, 0, tokens, 0)).as("the prefix is gone").isEqualTo(-1);
+        Set<Integer> got = new HashSet<>();
+        for (int i = 0; i < 3; i++) got.add(p.allocate());
+        assertThat(got).containsExactlyInAnyOrder(0, 1, 2);
+    }
+
+    @Test
     void aSharedBlockIsFreedOnlyByItsLastReference() {
         KvBlockPool p = new KvBlockPool(2, 2, false);
         int b = p.allocate();
