@@ -94,13 +94,17 @@ class KvTypeOptionTest {
         }
     }
 
-    /** GPT-2 (and DeepSeek's latent cache) keep F32 only: the error says which models take the option. */
+    /** DeepSeek's latent cache keeps F32 only: the error says which models take the option. */
     @Test
     void aFamilyWithoutARoundedCacheSaysSo() throws Exception {
-        try (ModelLoader.Loaded l = ModelLoader.load(Path.of("../jllm-models/src/test/resources/models/gpt2-tiny/model.gguf"))) {
+        try (ModelLoader.Loaded l = ModelLoader.load(Path.of("../jllm-models/src/test/resources/models/deepseek2-lite/model.gguf"))) {
             assertThat(l.model().newState(8, DType.F32).capacity()).isEqualTo(8);
             assertThatThrownBy(() -> l.model().newState(8, DType.Q8_0)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("needs a llama-family model").hasMessageContaining("Gpt2 keeps its cache in F32");
+                    .hasMessageContaining("needs a llama-family model").hasMessageContaining("or gpt2")
+                    .hasMessageContaining("DeepSeek2 keeps its cache in F32");
+        }
+        try (ModelLoader.Loaded l = ModelLoader.load(Path.of("../jllm-models/src/test/resources/models/gpt2-tiny/model.gguf"))) {
+            assertThat(l.model().newState(8, DType.Q8_0).capacity()).as("GPT-2 takes F16/Q8_0 too").isEqualTo(8);
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.jllm.nn.FusedQkvAttention;
 import dev.jllm.nn.GeluFeedForward;
 import dev.jllm.nn.LayerNorm;
 import dev.jllm.nn.Linear;
+import dev.jllm.tensor.DType;
 import dev.jllm.tensor.Tensor;
 import dev.jllm.tensor.kernel.Elementwise;
 
@@ -25,7 +26,7 @@ import java.util.Set;
  * from a Hugging Face checkpoint, whose Conv1D weights are stored [in, out] and are transposed
  * (to F32) on load.
  */
-public final class Gpt2 implements CausalLM {
+public final class Gpt2 implements PagedCausalLM {
 
     /** Hyper-parameters, with llama.cpp's GGUF keys ({@code gpt2.*}) or HF's config.json names. */
     public record Config(int dim, int layers, int heads, int ffn, int vocab, int context, float eps) {
@@ -171,12 +172,18 @@ public final class Gpt2 implements CausalLM {
     /** An F32 cache; learned positions end at the context length, so the cache never needs more. */
     @Override
     public KvCache newState(int maxTokens) {
-        return new KvCache(c.layers(), Math.min(maxTokens, c.context()), c.heads(), c.dim() / c.heads());
+        return newState(maxTokens, DType.F32);
+    }
+
+    /** A cache of F32, F16 or Q8_0 elements (the latter two run through {@link #forwardBatch} over one block). */
+    @Override
+    public KvCache newState(int maxTokens, DType kvType) {
+        return new KvCache(c.layers(), Math.min(maxTokens, c.context()), c.heads(), c.dim() / c.heads(), kvType);
     }
 
     @Override
     public void forward(int[] ids, int off, int n, ModelState state, float[] logits, boolean allLogits) {
-        if (!(state instanceof KvCache kv) || kv.keys == null) throw new IllegalArgumentException("GPT-2 needs the F32 KvCache from newState()");
+        if (!(state instanceof KvCache kv)) throw new IllegalArgumentException("GPT-2 needs the KvCache from newState()");
         int pos0 = kv.length(), d = c.dim();
         if (n <= 0) throw new IllegalArgumentException("forward needs at least one token");
         if (pos0 + n > kv.capacity()) {
@@ -187,12 +194,13 @@ public final class Gpt2 implements CausalLM {
         if (logits.length < rows * c.vocab()) {
             throw new IllegalArgumentException("logits array holds " + logits.length + " floats, needs " + rows * c.vocab());
         }
-        float[] x = new float[n * d], h = new float[n * d], tmp = new float[n * d];
-        tokens.forward(ids, off, n, x);
-        int[] pos = new int[n];
-        for (int i = 0; i < n; i++) pos[i] = pos0 + i;
-        dev.jllm.tensor.kernel.Embedding.gather(positions, pos, 0, n, tmp, 0);
-        Elementwise.add(x, 0, tmp, 0, x, 0, n * d);
+        checkIds(ids, off, n);
+        if (kv.packed != null) { // F16/Q8_0 elements: the paged path over one block
+            forwardBatch(new PagedBatch().add(ids, off, n, pos0, new int[] {0}, rows), kv.packed, logits);
+            kv.advance(n);
+            return;
+        }
+        float[] x = embed(ids, off, n, pos0), h = new float[n * d], tmp = new float[n * d];
         for (int l = 0; l < blocks.length; l++) {
             Block b = blocks[l];
             b.attnNorm().forward(x, 0, h, 0, n);
@@ -205,5 +213,102 @@ public final class Gpt2 implements CausalLM {
         kv.advance(n);
         outputNorm.forward(x, (n - rows) * d, h, 0, rows);
         output.forward(h, rows, logits);
+    }
+
+    /** Token plus learned position embeddings of {@code ids[off..off+n)} at positions {@code pos0..}. */
+    private float[] embed(int[] ids, int off, int n, int pos0) {
+        int[] pos = new int[n];
+        for (int i = 0; i < n; i++) pos[i] = pos0 + i;
+        return embed(ids, off, n, pos);
+    }
+
+    private float[] embed(int[] ids, int off, int n, int[] pos) {
+        int d = c.dim();
+        float[] x = new float[n * d], tmp = new float[n * d];
+        tokens.forward(ids, off, n, x);
+        dev.jllm.tensor.kernel.Embedding.gather(positions, pos, 0, n, tmp, 0);
+        Elementwise.add(x, 0, tmp, 0, x, 0, n * d);
+        return x;
+    }
+
+    private void checkIds(int[] ids, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            if (ids[i] < 0 || ids[i] >= c.vocab()) throw new IllegalArgumentException("token id " + ids[i] + " outside the vocabulary of " + c.vocab());
+        }
+    }
+
+    // ---- continuous batching (PagedCausalLM) ----
+
+    @Override
+    public PagedKvCache newPagedCache(int blocks, int blockSize, DType kvType) {
+        return new PagedKvCache(c.layers(), blocks, blockSize, c.heads(), c.dim() / c.heads(), kvType);
+    }
+
+    @Override
+    public long kvBytesPerToken(DType kvType) {
+        return PagedKvCache.bytesPerToken(c.layers(), c.heads(), c.dim() / c.heads(), kvType);
+    }
+
+    /**
+     * Every sequence's tokens through each linear layer as one matrix, attention per sequence
+     * over its own blocks; row for row the math of {@link #forward} with an F32 cache.
+     */
+    @Override
+    public void forwardBatch(PagedBatch batch, PagedKvCache cache, float[] logits) {
+        int seqs = batch.sequences(), n = batch.tokens(), d = c.dim();
+        if (seqs == 0) throw new IllegalArgumentException("forwardBatch needs at least one sequence");
+        if (cache.layers() != c.layers() || cache.keys[0].kvHeads() != c.heads() || cache.keys[0].headDim() != d / c.heads()) {
+            throw new IllegalArgumentException("the paged cache was not made for this model (use newPagedCache)");
+        }
+        if (logits.length < (long) batch.logitRows() * c.vocab()) {
+            throw new IllegalArgumentException("logits array holds " + logits.length + " floats, needs " + batch.logitRows() * c.vocab());
+        }
+        int[] ids = batch.tokenIds(), start = batch.rowStarts(), rows = batch.rowCounts(), pos0 = batch.positions();
+        int[][] tables = batch.tables();
+        int bs = cache.blockSize();
+        int[] positions = new int[n];
+        for (int s = 0; s < seqs; s++) {
+            if (pos0[s] + rows[s] > c.context()) {
+                throw new IllegalArgumentException("sequence " + s + " would reach " + (pos0[s] + rows[s])
+                        + " tokens; GPT-2 has learned positions for " + c.context() + " only");
+            }
+            if ((long) tables[s].length * bs < pos0[s] + rows[s]) {
+                throw new IllegalArgumentException("sequence " + s + ": its " + tables[s].length + " blocks of " + bs
+                        + " cannot hold " + (pos0[s] + rows[s]) + " tokens");
+            }
+            for (int i = 0; i < rows[s]; i++) positions[start[s] + i] = pos0[s] + i;
+        }
+        checkIds(ids, 0, n);
+        float[] x = embed(ids, 0, n, positions), h = new float[n * d], tmp = new float[n * d];
+        float[] qs = new float[n * d], ks = new float[n * d], vs = new float[n * d], att = new float[n * d];
+        for (int l = 0; l < blocks.length; l++) {
+            Block b = blocks[l];
+            b.attnNorm().forward(x, 0, h, 0, n);
+            b.attn().project(h, n, qs, ks, vs);
+            for (int s = 0; s < seqs; s++) {
+                for (int i = 0; i < rows[s]; i++) {
+                    int p = pos0[s] + i, r = start[s] + i, block = tables[s][p / bs];
+                    cache.keys[l].write(block, p % bs, ks, r * d);
+                    cache.values[l].write(block, p % bs, vs, r * d);
+                }
+            }
+            dev.jllm.tensor.kernel.PagedAttention.attendBatch(qs, att, seqs, start, rows, pos0, tables, cache.keys[l],
+                    cache.values[l], c.heads(), b.attn().scale(), 0);
+            b.attn().projectOutput(att, n, tmp);
+            Elementwise.add(x, 0, tmp, 0, x, 0, n * d);
+            b.ffnNorm().forward(x, 0, h, 0, n);
+            b.ffn().forward(h, n, tmp);
+            Elementwise.add(x, 0, tmp, 0, x, 0, n * d);
+        }
+        int m = batch.logitRows();
+        if (m == 0) return;
+        float[] last = new float[m * d];
+        for (int s = 0, r = 0; s < seqs; s++) {
+            int k = batch.logitRowsOf(s);
+            System.arraycopy(x, (start[s] + rows[s] - k) * d, last, r * d, k * d);
+            r += k;
+        }
+        outputNorm.forward(last, 0, last, 0, m);
+        output.forward(last, m, logits);
     }
 }

@@ -1,6 +1,9 @@
 package dev.jllm.models;
 
+import dev.jllm.tensor.DType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +34,20 @@ class Gpt2ReferenceTest {
         try (ModelLoader.Loaded l = ModelLoader.load(f.dir().resolve("hf"))) {
             f.checkLogits(l.model(), 1e-3);
             f.checkGreedy(l.model());
+        }
+    }
+
+    /** K/V cached as F16 or Q8_0 (the paged path over one block): PyTorch's logits within the rounding, greedy unchanged. */
+    @ParameterizedTest
+    @ValueSource(strings = {"F16", "Q8_0"})
+    void roundedKvCachesStayCloseToPyTorch(String type) throws Exception {
+        ReferenceFixture f = ReferenceFixture.load("gpt2-tiny");
+        DType kv = DType.valueOf(type);
+        try (ModelLoader.Loaded l = ModelLoader.load(f.gguf())) {
+            double worst = f.checkLogits(l.model(), kv == DType.F16 ? 2e-3 : 2e-2, kv);
+            System.out.printf("gpt2-tiny KV %s: max |logit diff| / range vs PyTorch = %.2e%n", type, worst);
+            assertThat(worst).as("the rounding shows").isGreaterThan(0);
+            f.checkGreedy(l.model(), kv);
         }
     }
 

@@ -18,17 +18,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@link Llama#forwardBatch}: several sequences at different positions, with scattered block
+ * {@link Llama#forwardBatch} and {@link Gpt2#forwardBatch}: several sequences at different positions, with scattered block
  * tables, in one step give the logits each one gets alone through {@link Llama#forward} (which
  * the reference tests check against PyTorch). And the F16/Q8_0 KV caches against PyTorch's logits.
  */
 class PagedBatchForwardTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-tiny", "qwen3-tiny", "qwen2-tiny", "mistral-swa", "llama-q8_0"})
+    @ValueSource(strings = {"llama-tiny", "qwen3-tiny", "qwen2-tiny", "mistral-swa", "llama-q8_0", "gpt2-tiny", "gpt2-q8_0"})
     void aBatchOfSequencesAtDifferentPositionsEqualsEachRunAlone(String variant) throws Exception {
-        try (GgufFile g = GgufFile.open(Path.of("src/test/resources/models", variant, "model.gguf"))) {
-            Llama m = Llama.fromGguf(g);
+        try (ModelLoader.Loaded l = ModelLoader.load(Path.of("src/test/resources/models", variant, "model.gguf"))) {
+            PagedCausalLM m = (PagedCausalLM) l.model();
             int v = m.vocabSize(), bs = 4;
             SplittableRandom rnd = new SplittableRandom(7);
             int[] lens = {11, 3, 17};
@@ -37,7 +37,7 @@ class PagedBatchForwardTest {
             // Reference: each sequence alone, prompt then 6 single-token decodes.
             float[][][] want = new float[lens.length][7][v];
             for (int s = 0; s < lens.length; s++) {
-                KvCache kv = m.newState(64);
+                ModelState kv = m.newState(64);
                 m.forward(seqs[s], 0, lens[s], kv, want[s][0], false);
                 for (int d = 0; d < 6; d++) m.forward(seqs[s], lens[s] + d, 1, kv, want[s][d + 1], false);
             }

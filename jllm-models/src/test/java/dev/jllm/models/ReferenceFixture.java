@@ -1,5 +1,7 @@
 package dev.jllm.models;
 
+import dev.jllm.tensor.DType;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,12 +54,15 @@ record ReferenceFixture(Path dir, int[] prompt, float[][] logits, int[] greedy) 
      * row's range of PyTorch's; prefill and decode rows also agree with each other. Returns the
      * worst relative error seen.
      */
-    double checkLogits(CausalLM m, double bound) {
+    double checkLogits(CausalLM m, double bound) { return checkLogits(m, bound, DType.F32); }
+
+    /** {@link #checkLogits(CausalLM, double)} with K/V cached as {@code kvType}. */
+    double checkLogits(CausalLM m, double bound, DType kvType) {
         int v = m.vocabSize(), n = prompt.length;
         float[] all = new float[n * v], one = new float[v], first = new float[7 * v], rest = new float[(n - 7) * v];
-        m.forward(prompt, 0, n, m.newState(n), all, true);
-        ModelState s = m.newState(n);
-        ModelState c = m.newState(n);
+        m.forward(prompt, 0, n, m.newState(n, kvType), all, true);
+        ModelState s = m.newState(n, kvType);
+        ModelState c = m.newState(n, kvType);
         m.forward(prompt, 0, 7, c, first, true);
         m.forward(prompt, 7, n - 7, c, rest, true);
         float[] chunkRows = new float[n * v];
@@ -80,8 +85,11 @@ record ReferenceFixture(Path dir, int[] prompt, float[][] logits, int[] greedy) 
     }
 
     /** Prefill, then 32 greedy steps through the cache: PyTorch's continuation token for token. */
-    void checkGreedy(CausalLM m) {
-        ModelState s = m.newState(prompt.length + greedy.length);
+    void checkGreedy(CausalLM m) { checkGreedy(m, DType.F32); }
+
+    /** {@link #checkGreedy(CausalLM)} with K/V cached as {@code kvType}. */
+    void checkGreedy(CausalLM m, DType kvType) {
+        ModelState s = m.newState(prompt.length + greedy.length, kvType);
         float[] l = new float[m.vocabSize()];
         m.forward(prompt, 0, prompt.length, s, l, false);
         int[] got = new int[greedy.length];

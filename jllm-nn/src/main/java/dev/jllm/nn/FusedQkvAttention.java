@@ -31,6 +31,26 @@ public final class FusedQkvAttention {
     public int headDim() { return headDim; }
     public Linear qkv() { return qkv; }
     public Linear output() { return o; }
+    /** 1/sqrt(headDim), the scores' scale. */
+    public float scale() { return scale; }
+
+    /**
+     * The fused projection of {@code n} tokens split into q, k and v rows ({@code [n, dim]} each),
+     * for callers that keep K/V elsewhere (the paged cache of a batching server).
+     */
+    public void project(float[] x, int n, float[] qs, float[] ks, float[] vs) {
+        int dim = heads * headDim;
+        float[] fused = new float[n * 3 * dim];
+        qkv.forward(x, n, fused);
+        for (int t = 0; t < n; t++) {
+            System.arraycopy(fused, t * 3 * dim, qs, t * dim, dim);
+            System.arraycopy(fused, t * 3 * dim + dim, ks, t * dim, dim);
+            System.arraycopy(fused, t * 3 * dim + 2 * dim, vs, t * dim, dim);
+        }
+    }
+
+    /** {@code y = o(att)} for {@code n} rows of attention output. */
+    public void projectOutput(float[] att, int n, float[] y) { o.forward(att, n, y); }
 
     /** Attends {@code n} tokens at positions {@code pos0..}: caches their K/V at {@code pos0}, then {@code y = o(attention)}. */
     public void forward(float[] x, int n, int pos0, float[] keys, float[] values, float[] y) {
