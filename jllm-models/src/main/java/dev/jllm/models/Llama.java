@@ -114,15 +114,20 @@ public final class Llama implements PagedCausalLM, TrainableLM {
             int vocab = h.vocabSize() != null ? h.vocabSize() : (int) w.tensor("model.embed_tokens.weight").dim(0);
             int ropeDims = h.headDim(); // Llama/Qwen rotate the whole head
             Integer window = h.slidingWindow();
+            int context = h.maxPositionEmbeddings() != null ? h.maxPositionEmbeddings() : 2048;
+            RopeScaling scaling = h.ropeScaling();
+            if (scaling != null && "dynamic".equals(scaling.type()) && scaling.factor() > 1) {
+                context = (int) Math.min(Integer.MAX_VALUE, (long) (context * scaling.factor())); // what dynamic NTK is for
+            }
             return new Config(arch, h.hiddenSize(), h.numHiddenLayers(), h.numAttentionHeads(), h.numKeyValueHeads(),
                     h.headDim(), h.intermediateSize(), vocab,
-                    h.maxPositionEmbeddings() != null ? h.maxPositionEmbeddings() : 2048,
+                    context,
                     (float) (h.rmsNormEps() != null ? h.rmsNormEps() : 1e-6), hfRope(w, h, ropeDims), Rope.Pairing.HALF,
                     window != null && window < (h.maxPositionEmbeddings() != null ? h.maxPositionEmbeddings() : Integer.MAX_VALUE)
                             ? window : 0);
         }
 
-        /** HF's rope_scaling: none/default, linear, llama3, yarn. */
+        /** HF's rope_scaling: none/default, linear, dynamic (NTK), llama3, yarn. */
         private static RopeFrequencies hfRope(WeightFile w, HfConfig h, int dims) {
             RopeScaling r = h.ropeScaling();
             String type = r == null || r.type() == null ? "default" : r.type();
@@ -130,6 +135,8 @@ public final class Llama implements PagedCausalLM, TrainableLM {
             return switch (type) {
                 case "default" -> RopeFrequencies.plain(dims, theta);
                 case "linear" -> RopeFrequencies.linear(dims, theta, r.factor());
+                case "dynamic" -> RopeFrequencies.dynamicNtk(dims, theta, r.factor(),
+                        required(w, h.maxPositionEmbeddings(), "max_position_embeddings"));
                 case "llama3" -> RopeFrequencies.llama3(dims, theta, r.factor(), orDefault(r.lowFreqFactor(), 1.0),
                         orDefault(r.highFreqFactor(), 4.0), required(w, r.originalMaxPositionEmbeddings(), "original_max_position_embeddings"));
                 case "yarn" -> RopeFrequencies.yarn(dims, theta, new RopeFrequencies.Yarn(r.factor(),
@@ -387,7 +394,7 @@ public final class Llama implements PagedCausalLM, TrainableLM {
         int[] ids = batch.tokenIds(), start = batch.rowStarts(), rows = batch.rowCounts(), pos0 = batch.positions();
         int[][] tables = batch.tables();
         int bs = cache.blockSize();
-        int[] positions = new int[n];
+        int[] positions = new int[n], lengths = new int[n];
         for (int s = 0; s < seqs; s++) {
             if (pos0[s] + rows[s] > c.context()) {
                 throw new IllegalArgumentException("sequence " + s + " would reach " + (pos0[s] + rows[s]) + " tokens, past the context of " + c.context());
@@ -396,7 +403,10 @@ public final class Llama implements PagedCausalLM, TrainableLM {
                 throw new IllegalArgumentException("sequence " + s + ": its " + tables[s].length + " blocks of " + bs
                         + " cannot hold " + (pos0[s] + rows[s]) + " tokens");
             }
-            for (int i = 0; i < rows[s]; i++) positions[start[s] + i] = pos0[s] + i;
+            for (int i = 0; i < rows[s]; i++) {
+                positions[start[s] + i] = pos0[s] + i;
+                lengths[start[s] + i] = pos0[s] + rows[s];
+            }
         }
         for (int i = 0; i < n; i++) {
             if (ids[i] < 0 || ids[i] >= c.vocab()) throw new IllegalArgumentException("token id " + ids[i] + " outside the vocabulary of " + c.vocab());
@@ -408,7 +418,7 @@ public final class Llama implements PagedCausalLM, TrainableLM {
         for (int l = 0; l < c.layers(); l++) {
             Block b = layers[l];
             b.attnNorm().forward(x, 0, h, 0, n);
-            b.attn().project(h, n, positions, qs, ks, vs);
+            b.attn().project(h, n, positions, lengths, qs, ks, vs);
             for (int s = 0; s < seqs; s++) {
                 for (int i = 0; i < rows[s]; i++) {
                     int p = pos0[s] + i, r = start[s] + i, block = tables[s][p / bs];
@@ -663,8 +673,9 @@ public final class Llama implements PagedCausalLM, TrainableLM {
             if (a.kNorm() != null) {
                 k = NormOps.rmsNorm(t, k.reshaped(n * kvHeads, hd), w.get(p + "attn_k_norm.weight"), a.kNorm().eps()).reshaped(n, kvHeads * hd);
             }
-            q = RopeOp.rope(t, q, positions, heads, hd, a.rope().frequencies(), a.rope().pairing());
-            k = RopeOp.rope(t, k, positions, kvHeads, hd, a.rope().frequencies(), a.rope().pairing());
+            RopeFrequencies freqs = a.rope().frequencies().forLength(seqLen); // HF: a dynamic table follows the length
+            q = RopeOp.rope(t, q, positions, heads, hd, freqs, a.rope().pairing());
+            k = RopeOp.rope(t, k, positions, kvHeads, hd, freqs, a.rope().pairing());
             Var att = AttentionOp.attention(t, q.reshaped(batch, seqLen, heads, hd), k.reshaped(batch, seqLen, kvHeads, hd),
                     v.reshaped(batch, seqLen, kvHeads, hd), docIds, a.window(), scale);
             x = ArithmeticOps.add(t, x, LinearOps.linear(t, att.reshaped(n, heads * hd), w.get(p + "attn_output.weight"), null));

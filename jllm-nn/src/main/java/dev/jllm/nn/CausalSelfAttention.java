@@ -77,13 +77,27 @@ public final class CausalSelfAttention {
      * projection), with the q/k norms and RoPE applied. A paged cache stores ks/vs itself.
      */
     public void project(float[] x, int n, int[] positions, float[] qs, float[] ks, float[] vs) {
+        project(x, n, positions, null, qs, ks, vs);
+    }
+
+    /**
+     * {@link #project(float[], int, int[], float[], float[], float[])} for rows of several
+     * sequences, row i's reaching {@code lengths[i]} tokens in this pass (a dynamic RoPE table
+     * depends on it); null: one sequence.
+     */
+    public void project(float[] x, int n, int[] positions, int[] lengths, float[] qs, float[] ks, float[] vs) {
         q.forward(x, n, qs);
         k.forward(x, n, ks);
         v.forward(x, n, vs);
         if (qNorm != null) qNorm.forward(qs, 0, qs, 0, n * heads);
         if (kNorm != null) kNorm.forward(ks, 0, ks, 0, n * kvHeads);
-        rope.forward(qs, n, positions, heads, headDim);
-        rope.forward(ks, n, positions, kvHeads, headDim);
+        if (lengths == null) {
+            rope.forward(qs, n, positions, heads, headDim);
+            rope.forward(ks, n, positions, kvHeads, headDim);
+        } else {
+            rope.forward(qs, n, positions, lengths, heads, headDim);
+            rope.forward(ks, n, positions, lengths, kvHeads, headDim);
+        }
     }
 
     /** The output projection ({@code y = o(att)}), the last step of {@link #forward}. */

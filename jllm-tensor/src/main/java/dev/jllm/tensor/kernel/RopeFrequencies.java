@@ -14,10 +14,22 @@ package dev.jllm.tensor.kernel;
 public final class RopeFrequencies {
     private final float[] invFreq;
     private final float attentionFactor;
+    /** Non-null for dynamic NTK: how the table grows past {@code maxPositions}. */
+    private final Dynamic dynamic;
+    /** The table {@link #forLength} built last (decode asks for one length after another). */
+    private volatile Sized last;
+
+    private record Dynamic(int rotaryDims, double theta, double factor, int maxPositions) {}
+    private record Sized(int length, RopeFrequencies table) {}
 
     private RopeFrequencies(float[] invFreq, float attentionFactor) {
+        this(invFreq, attentionFactor, null);
+    }
+
+    private RopeFrequencies(float[] invFreq, float attentionFactor, Dynamic dynamic) {
         this.invFreq = invFreq;
         this.attentionFactor = attentionFactor;
+        this.dynamic = dynamic;
     }
 
     /** A caller-computed table; {@code invFreq.length} is half the rotary dimensions. */
@@ -63,6 +75,34 @@ public final class RopeFrequencies {
         double len = Math.max(seqLen, maxPositions);
         double base = theta * Math.pow(factor * len / maxPositions - (factor - 1), rotaryDims / (rotaryDims - 2.0));
         return new RopeFrequencies(baseInverse(rotaryDims, base), 1f);
+    }
+
+    /**
+     * Dynamic NTK as Hugging Face runs it ("dynamic" rope_type): the plain table while a
+     * sequence is at most {@code maxPositions} long, and past that, for a forward pass that
+     * brings the sequence to {@code L} tokens, the {@link #dynamicNtk(int, double, double, int, int)
+     * table for L}; keys already cached keep the rotation they got. {@link #forLength} picks the
+     * table; this object is the plain one.
+     */
+    public static RopeFrequencies dynamicNtk(int rotaryDims, double theta, double factor, int maxPositions) {
+        dynamicNtk(rotaryDims, theta, factor, maxPositions, maxPositions); // validates
+        return new RopeFrequencies(baseInverse(rotaryDims, theta), 1f, new Dynamic(rotaryDims, theta, factor, maxPositions));
+    }
+
+    /** Whether the table depends on the sequence length ({@link #dynamicNtk(int, double, double, int)}). */
+    public boolean isDynamic() { return dynamic != null; }
+
+    /**
+     * The table for a forward pass after which the sequence holds {@code length} tokens: this
+     * one, unless dynamic and {@code length} is past the original context.
+     */
+    public RopeFrequencies forLength(int length) {
+        if (dynamic == null || length <= dynamic.maxPositions) return this;
+        Sized s = last;
+        if (s != null && s.length == length) return s.table;
+        RopeFrequencies t = dynamicNtk(dynamic.rotaryDims, dynamic.theta, dynamic.factor, dynamic.maxPositions, length);
+        last = new Sized(length, t);
+        return t;
     }
 
     /**

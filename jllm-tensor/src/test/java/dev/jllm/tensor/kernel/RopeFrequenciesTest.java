@@ -37,6 +37,26 @@ class RopeFrequenciesTest {
         assertThat(checked).isGreaterThanOrEqualTo(16);
     }
 
+    /** The dynamic table follows the sequence length: plain up to maxPositions, then the table for that length. */
+    @Test
+    void dynamicNtkPicksTheTableForTheLength() {
+        RopeFrequencies d = RopeFrequencies.dynamicNtk(16, 10000, 4, 32);
+        RopeFrequencies plain = RopeFrequencies.plain(16, 10000);
+        assertThat(d.isDynamic()).isTrue();
+        assertThat(plain.isDynamic()).isFalse();
+        assertThat(d.invFreq()).containsExactly(plain.invFreq());
+        assertThat(d.forLength(1)).isSameAs(d);
+        assertThat(d.forLength(32)).isSameAs(d);
+        for (int len : new int[] {33, 100, 33}) {
+            assertThat(d.forLength(len).invFreq()).as("length %d", len)
+                    .containsExactly(RopeFrequencies.dynamicNtk(16, 10000, 4, 32, len).invFreq());
+            assertThat(d.forLength(len).isDynamic()).isFalse();
+        }
+        assertThat(d.forLength(100).invFreq(7)).isLessThan(plain.invFreq(7)); // a larger base: slower rotations
+        assertThat(plain.forLength(1000)).isSameAs(plain);
+        assertThatThrownBy(() -> RopeFrequencies.dynamicNtk(16, 10000, 0.5, 32)).hasMessageContaining(">= 1");
+    }
+
     @Test
     void customTablesAreCopiedAndValidated() {
         float[] inv = {1f, 0.5f};
