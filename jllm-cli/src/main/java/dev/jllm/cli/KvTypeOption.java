@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 final class KvTypeOption {
     @Option(names = "--kv-type", defaultValue = "F32", paramLabel = "TYPE", converter = Converter.class,
             description = "KV cache elements: F32 (exact), F16 (half the memory) or Q8_0 (0.27x: int8 blocks of 32 with an "
-                    + "f16 scale) (default: ${DEFAULT-VALUE}). F16/Q8_0 need a Llama-family or GPT-2 model.")
+                    + "f16 scale) (default: ${DEFAULT-VALUE}). Q8_0 needs cache rows (KV heads x head dim; DeepSeek: kv_lora_rank + rope dim) of a multiple of 32.")
     DType kvType = DType.F32;
 
     /** F32, F16 or Q8_0 in any case; anything else names the three. */

@@ -23,8 +23,7 @@ public interface CausalLM {
      */
     default ModelState newState(int maxTokens, DType kvType) {
         if (kvType == DType.F32) return newState(maxTokens);
-        throw new IllegalArgumentException("a KV cache of " + kvType + " needs a llama-family model (llama, mistral, qwen2, qwen3, their MoE variants) or gpt2;"
-                + " " + getClass().getSimpleName() + " keeps its cache in F32");
+        throw new IllegalArgumentException("a KV cache of " + kvType + ": " + getClass().getSimpleName() + " keeps its cache in F32 only");
     }
 
     /**

@@ -14,8 +14,10 @@ import dev.jllm.nn.MultiHeadLatentAttention;
 import dev.jllm.nn.RmsNorm;
 import dev.jllm.nn.RotaryEmbedding;
 import dev.jllm.nn.SwiGluFeedForward;
+import dev.jllm.tensor.DType;
 import dev.jllm.tensor.Tensor;
 import dev.jllm.tensor.kernel.Elementwise;
+import dev.jllm.tensor.kernel.LatentAttention;
 import dev.jllm.tensor.kernel.ExpertRouting;
 import dev.jllm.tensor.kernel.Rope;
 import dev.jllm.tensor.kernel.RopeFrequencies;
@@ -39,7 +41,7 @@ import java.util.regex.Pattern;
  * <p>The cache ({@link LatentCache}) holds only the latent and the rotary key; attention
  * absorbs the up-projections (see {@link MultiHeadLatentAttention.Mode}).
  */
-public final class DeepSeek2 implements CausalLM {
+public final class DeepSeek2 implements PagedCausalLM {
 
     /**
      * Hyper-parameters from llama.cpp's {@code deepseek2.*} keys.
@@ -322,17 +324,36 @@ public final class DeepSeek2 implements CausalLM {
     /** The feed-forward of block {@code layer}: SwiGLU for the leading dense blocks, else a {@link MoeFeedForward}. */
     public FeedForward feedForward(int layer) { return blocks[layer].ffn(); }
 
+    /**
+     * F32: the {@link LatentCache}; F16 or Q8_0: the latent rows rounded in a one-block paged pool,
+     * run through {@link #forwardBatch} (Q8_0 needs kv_lora_rank + qk_rope_head_dim to be a
+     * multiple of 32, as DeepSeek's 512 + 64 is).
+     */
+    @Override
+    public ModelState newState(int maxTokens, DType kvType) {
+        if (kvType == DType.F32) return newState(maxTokens);
+        return new KvCache(PagedKvCache.latent(c.layers(), 1, maxTokens, c.kvLoraRank(), c.ropeDim(), kvType), maxTokens);
+    }
+
     @Override
     public void forward(int[] ids, int off, int n, ModelState state, float[] logits, boolean allLogits) {
-        if (!(state instanceof LatentCache cache)) throw new IllegalArgumentException("DeepSeek2 needs the LatentCache from newState()");
-        int pos0 = cache.length(), d = c.dim();
         if (n <= 0) throw new IllegalArgumentException("forward needs at least one token");
-        if (pos0 + n > cache.capacity()) {
-            throw new IllegalArgumentException("the sequence would reach " + (pos0 + n) + " tokens but the cache holds " + cache.capacity());
-        }
         int rows = allLogits ? n : 1;
         if (logits.length < rows * c.vocab()) {
             throw new IllegalArgumentException("logits array holds " + logits.length + " floats, needs " + rows * c.vocab());
+        }
+        if (state instanceof KvCache kv && kv.packed != null && kv.packed.values == null) { // rounded latent rows
+            if (kv.length() + n > kv.capacity()) {
+                throw new IllegalArgumentException("the sequence would reach " + (kv.length() + n) + " tokens but the cache holds " + kv.capacity());
+            }
+            forwardBatch(new PagedBatch().add(ids, off, n, kv.length(), new int[] {0}, rows), kv.packed, logits);
+            kv.advance(n);
+            return;
+        }
+        if (!(state instanceof LatentCache cache)) throw new IllegalArgumentException("DeepSeek2 needs the state from its newState()");
+        int pos0 = cache.length(), d = c.dim();
+        if (pos0 + n > cache.capacity()) {
+            throw new IllegalArgumentException("the sequence would reach " + (pos0 + n) + " tokens but the cache holds " + cache.capacity());
         }
         float[] x = new float[n * d], h = new float[n * d], tmp = new float[n * d];
         tokens.forward(ids, off, n, x);
@@ -348,5 +369,85 @@ public final class DeepSeek2 implements CausalLM {
         cache.advance(n);
         outputNorm.forward(x, (n - rows) * d, h, 0, rows);
         output.forward(h, rows, logits);
+    }
+
+    // ---- continuous batching (PagedCausalLM): absorbed attention over paged latent rows ----
+
+    @Override
+    public PagedKvCache newPagedCache(int blocks, int blockSize, DType kvType) {
+        return PagedKvCache.latent(c.layers(), blocks, blockSize, c.kvLoraRank(), c.ropeDim(), kvType);
+    }
+
+    @Override
+    public long kvBytesPerToken(DType kvType) {
+        return PagedKvCache.latentBytesPerToken(c.layers(), c.kvLoraRank(), c.ropeDim(), kvType);
+    }
+
+    /**
+     * Every sequence's tokens through each projection and expert as one matrix; attention per
+     * sequence over its own latent rows, always absorbed ({@link LatentAttention#attendPaged}):
+     * the same math as {@link #forward} (which switches to decompressed attention for long
+     * chunks), up to float summation order.
+     */
+    @Override
+    public void forwardBatch(PagedBatch batch, PagedKvCache cache, float[] logits) {
+        int seqs = batch.sequences(), n = batch.tokens(), d = c.dim(), rank = c.kvLoraRank(), width = rank + c.ropeDim();
+        if (seqs == 0) throw new IllegalArgumentException("forwardBatch needs at least one sequence");
+        if (cache.values != null || cache.layers() != c.layers() || cache.keys[0].headDim() != width) {
+            throw new IllegalArgumentException("the paged cache was not made for this model (use newPagedCache)");
+        }
+        if (logits.length < (long) batch.logitRows() * c.vocab()) {
+            throw new IllegalArgumentException("logits array holds " + logits.length + " floats, needs " + batch.logitRows() * c.vocab());
+        }
+        int[] ids = batch.tokenIds(), start = batch.rowStarts(), rows = batch.rowCounts(), pos0 = batch.positions();
+        int[][] tables = batch.tables();
+        int bs = cache.blockSize();
+        int[] positions = new int[n];
+        for (int s = 0; s < seqs; s++) {
+            if (pos0[s] + rows[s] > c.context()) {
+                throw new IllegalArgumentException("sequence " + s + " would reach " + (pos0[s] + rows[s]) + " tokens, past the context of " + c.context());
+            }
+            if ((long) tables[s].length * bs < pos0[s] + rows[s]) {
+                throw new IllegalArgumentException("sequence " + s + ": its " + tables[s].length + " blocks of " + bs
+                        + " cannot hold " + (pos0[s] + rows[s]) + " tokens");
+            }
+            for (int i = 0; i < rows[s]; i++) positions[start[s] + i] = pos0[s] + i;
+        }
+        for (int i = 0; i < n; i++) {
+            if (ids[i] < 0 || ids[i] >= c.vocab()) throw new IllegalArgumentException("token id " + ids[i] + " outside the vocabulary of " + c.vocab());
+        }
+        int heads = c.heads();
+        float[] x = new float[n * d], h = new float[n * d], tmp = new float[n * d];
+        float[] cacheRows = new float[n * width], qLat = new float[n * heads * rank], qPe = new float[n * heads * c.ropeDim()];
+        float[] outLat = new float[n * heads * rank];
+        tokens.forward(ids, 0, n, x);
+        for (int l = 0; l < blocks.length; l++) {
+            Block b = blocks[l];
+            b.attnNorm().forward(x, 0, h, 0, n);
+            b.attn().projectAbsorbed(h, n, positions, cacheRows, qLat, qPe);
+            for (int s = 0; s < seqs; s++) {
+                for (int i = 0; i < rows[s]; i++) {
+                    int p = pos0[s] + i;
+                    cache.keys[l].write(tables[s][p / bs], p % bs, cacheRows, (start[s] + i) * width);
+                }
+            }
+            LatentAttention.attendPaged(qLat, qPe, outLat, seqs, start, rows, pos0, tables, cache.keys[l], heads, rank,
+                    c.ropeDim(), b.attn().scale());
+            b.attn().outputAbsorbed(outLat, n, tmp);
+            Elementwise.add(x, 0, tmp, 0, x, 0, n * d);
+            b.ffnNorm().forward(x, 0, h, 0, n);
+            b.ffn().forward(h, n, tmp);
+            Elementwise.add(x, 0, tmp, 0, x, 0, n * d);
+        }
+        int m = batch.logitRows();
+        if (m == 0) return;
+        float[] last = new float[m * d];
+        for (int s = 0, r = 0; s < seqs; s++) {
+            int k = batch.logitRowsOf(s);
+            System.arraycopy(x, (start[s] + rows[s] - k) * d, last, r * d, k * d);
+            r += k;
+        }
+        outputNorm.forward(last, 0, last, 0, m);
+        output.forward(last, m, logits);
     }
 }

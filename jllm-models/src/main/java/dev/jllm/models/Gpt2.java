@@ -257,7 +257,7 @@ public final class Gpt2 implements PagedCausalLM {
     public void forwardBatch(PagedBatch batch, PagedKvCache cache, float[] logits) {
         int seqs = batch.sequences(), n = batch.tokens(), d = c.dim();
         if (seqs == 0) throw new IllegalArgumentException("forwardBatch needs at least one sequence");
-        if (cache.layers() != c.layers() || cache.keys[0].kvHeads() != c.heads() || cache.keys[0].headDim() != d / c.heads()) {
+        if (cache.values == null || cache.layers() != c.layers() || cache.keys[0].kvHeads() != c.heads() || cache.keys[0].headDim() != d / c.heads()) {
             throw new IllegalArgumentException("the paged cache was not made for this model (use newPagedCache)");
         }
         if (logits.length < (long) batch.logitRows() * c.vocab()) {

@@ -45,6 +45,19 @@ public final class KvCache implements ModelState {
         }
     }
 
+    /** A cache over a one-block paged pool built by the model (DeepSeek's latent rows: {@link PagedKvCache#latent}). */
+    KvCache(PagedKvCache packed, int capacity) {
+        if (packed.blocks() != 1 || packed.blockSize() != capacity) {
+            throw new IllegalArgumentException("a single-sequence cache is one block of its capacity");
+        }
+        this.keys = null;
+        this.values = null;
+        this.packed = packed;
+        this.rowFloats = 0;
+        this.capacity = capacity;
+        this.type = packed.type();
+    }
+
     /**
      * The element type for a {@code --kv-type} value: {@code f32}, {@code f16} or {@code q8_0}
      * (case-insensitive).

@@ -385,7 +385,7 @@ public final class Llama implements PagedCausalLM, TrainableLM {
     public void forwardBatch(PagedBatch batch, PagedKvCache cache, float[] logits) {
         int seqs = batch.sequences(), n = batch.tokens(), dim = c.dim(), kvDim = c.kvHeads() * c.headDim();
         if (seqs == 0) throw new IllegalArgumentException("forwardBatch needs at least one sequence");
-        if (cache.layers() != c.layers() || cache.keys[0].kvHeads() != c.kvHeads() || cache.keys[0].headDim() != c.headDim()) {
+        if (cache.values == null || cache.layers() != c.layers() || cache.keys[0].kvHeads() != c.kvHeads() || cache.keys[0].headDim() != c.headDim()) {
             throw new IllegalArgumentException("the paged cache was not made for this model (use newPagedCache)");
         }
         if (logits.length < (long) batch.logitRows() * c.vocab()) {

@@ -11,6 +11,7 @@ import dev.jllm.tensor.kernel.KvBlockStore;
  */
 public final class PagedKvCache {
     final KvBlockStore[] keys;
+    /** Null in a {@link #latent} cache, whose one store per layer holds everything. */
     final KvBlockStore[] values;
     private final int blocks, blockSize;
     private final DType type;
@@ -28,6 +29,31 @@ public final class PagedKvCache {
         this.type = type;
     }
 
+    private PagedKvCache(KvBlockStore[] keys, int blocks, int blockSize, DType type) {
+        this.keys = keys;
+        this.values = null;
+        this.blocks = blocks;
+        this.blockSize = blockSize;
+        this.type = type;
+    }
+
+    /**
+     * A multi-head latent attention pool (DeepSeek-V2/V3): one store per layer whose rows are a
+     * token's latent and rotary key side by side, {@code rank + ropeDim} values (one KV head);
+     * Q8_0 needs that width to be a multiple of 32 (DeepSeek's 512 + 64 is).
+     */
+    public static PagedKvCache latent(int layers, int blocks, int blockSize, int rank, int ropeDim, DType type) {
+        if (layers <= 0) throw new IllegalArgumentException("a KV cache needs at least one layer, got " + layers);
+        KvBlockStore[] rows = new KvBlockStore[layers];
+        for (int l = 0; l < layers; l++) rows[l] = new KvBlockStore(type, blocks, blockSize, 1, rank + ropeDim);
+        return new PagedKvCache(rows, blocks, blockSize, type);
+    }
+
+    /** Bytes one token takes over all layers in a {@link #latent} pool. */
+    public static long latentBytesPerToken(int layers, int rank, int ropeDim, DType type) {
+        return layers * KvBlockStore.bytesPerRow(type, rank + ropeDim);
+    }
+
     /** Bytes one token takes over all layers (K and V) for this geometry. */
     public static long bytesPerToken(int layers, int kvHeads, int headDim, DType type) {
         return 2L * layers * KvBlockStore.bytesPerRow(type, kvHeads * headDim);
@@ -41,17 +67,20 @@ public final class PagedKvCache {
     /** Layer {@code l}'s key store. */
     public KvBlockStore keys(int l) { return keys[l]; }
 
-    /** Layer {@code l}'s value store. */
-    public KvBlockStore values(int l) { return values[l]; }
+    /** Layer {@code l}'s value store (a {@link #latent} cache has none). */
+    public KvBlockStore values(int l) {
+        if (values == null) throw new IllegalStateException("a latent cache keeps one store per layer: use keys(l)");
+        return values[l];
+    }
 
     /** Bytes held, all layers. */
-    public long bytes() { return 2L * keys.length * keys[0].bytes(); }
+    public long bytes() { return (values == null ? 1L : 2L) * keys.length * keys[0].bytes(); }
 
     /** Copies block {@code from} into block {@code to} in every layer (copy-on-write of a shared block). */
     public void copyBlock(int from, int to) {
         for (int l = 0; l < keys.length; l++) {
             keys[l].copyBlock(from, to);
-            values[l].copyBlock(from, to);
+            if (values != null) values[l].copyBlock(from, to);
         }
     }
 }

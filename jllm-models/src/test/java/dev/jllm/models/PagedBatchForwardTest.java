@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@link Llama#forwardBatch} and {@link Gpt2#forwardBatch}: several sequences at different positions, with scattered block
+ * {@link Llama#forwardBatch}, {@link Gpt2#forwardBatch} and {@link DeepSeek2#forwardBatch}: several sequences at different positions, with scattered block
  * tables, in one step give the logits each one gets alone through {@link Llama#forward} (which
  * the reference tests check against PyTorch). And the F16/Q8_0 KV caches against PyTorch's logits.
  */
@@ -26,7 +26,7 @@ class PagedBatchForwardTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"llama-tiny", "qwen3-tiny", "qwen2-tiny", "mistral-swa", "llama-q8_0", "gpt2-tiny", "gpt2-q8_0",
-            "llama-dynamic"})
+            "llama-dynamic", "deepseek2-lite", "deepseek3-tiny", "deepseek3-q8_0"})
     void aBatchOfSequencesAtDifferentPositionsEqualsEachRunAlone(String variant) throws Exception {
         Path dir = Path.of("src/test/resources/models", variant); // llama-dynamic: HF only (past 16 tokens each sequence its own table)
         try (ModelLoader.Loaded l = ModelLoader.load(Files.exists(dir.resolve("model.gguf")) ? dir.resolve("model.gguf") : dir.resolve("hf"))) {

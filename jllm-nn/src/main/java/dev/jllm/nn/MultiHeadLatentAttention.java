@@ -137,15 +137,7 @@ public final class MultiHeadLatentAttention {
             throw new IllegalArgumentException("the latent cache holds " + latent.length / rank + " tokens, needs " + (pos0 + n));
         }
         int qk = nope + ropeDim;
-        float[] qs = new float[n * heads * qk];
-        if (qA != null) {
-            float[] a = new float[n * qA.out()];
-            qA.forward(x, n, a);
-            qANorm.forward(a, 0, a, 0, n);
-            q.forward(a, n, qs);
-        } else {
-            q.forward(x, n, qs);
-        }
+        float[] qs = queries(x, n);
         int[] positions = new int[n];
         for (int i = 0; i < n; i++) positions[i] = pos0 + i;
         // The new tokens' latent and rotary key go straight into the cache.
@@ -173,22 +165,78 @@ public final class MultiHeadLatentAttention {
         o.forward(att, n, y);
     }
 
-    private void absorbed(float[] qs, float[] qPe, int n, int pos0, float[] latent, float[] ropeKeys, float[] att) {
+    /**
+     * The cache-independent first half of absorbed attention for rows that may belong to several
+     * sequences (a batching server's step), each at its own position: {@code cacheRows[n, rank +
+     * ropeDim]} gets each token's normalized latent and rotated key side by side (what a paged
+     * cache stores), {@code qLat[n, heads, rank]} the queries mapped into latent space and
+     * {@code qPe[n, heads, ropeDim]} their rotated parts (see
+     * {@link LatentAttention#attendPaged}).
+     */
+    public void projectAbsorbed(float[] x, int n, int[] positions, float[] cacheRows, float[] qLat, float[] qPe) {
+        int qk = nope + ropeDim, width = rank + ropeDim;
+        float[] qs = queries(x, n);
+        kvA.forward(x, n, cacheRows);
+        for (int t = 0; t < n; t++) kvANorm.forward(cacheRows, t * width, cacheRows, t * width, 1);
+        float[] pe = new float[n * ropeDim];
+        for (int t = 0; t < n; t++) System.arraycopy(cacheRows, t * width + rank, pe, t * ropeDim, ropeDim);
+        rope.forward(pe, n, positions, 1, ropeDim);
+        for (int t = 0; t < n; t++) System.arraycopy(pe, t * ropeDim, cacheRows, t * width + rank, ropeDim);
+        for (int r = 0; r < n * heads; r++) System.arraycopy(qs, r * qk + nope, qPe, r * ropeDim, ropeDim);
+        rope.forward(qPe, n, positions, heads, ropeDim);
+        absorbQueries(qs, n, qLat);
+    }
+
+    /** The second half: {@code y[n, dim] = o(concat_h Wuv_h outLat[t, h])} from attended latents {@code outLat[n, heads, rank]}. */
+    public void outputAbsorbed(float[] outLat, int n, float[] y) {
+        float[] att = new float[n * heads * valueDim];
+        upValues(outLat, n, att);
+        o.forward(att, n, y);
+    }
+
+    /** {@code qLat[t, h] = Wuk_h^T qNope[t, h]}: each head's query in latent space. */
+    private void absorbQueries(float[] qs, int n, float[] qLat) {
         int qk = nope + ropeDim;
-        float[] qLat = new float[n * heads * rank], qNope = new float[n * nope], lat = new float[n * rank];
+        float[] qNope = new float[n * nope], lat = new float[n * rank];
         for (int h = 0; h < heads; h++) {
             for (int t = 0; t < n; t++) System.arraycopy(qs, (t * heads + h) * qk, qNope, t * nope, nope);
             keyAbsorb[h].forward(qNope, n, lat);
             for (int t = 0; t < n; t++) System.arraycopy(lat, t * rank, qLat, (t * heads + h) * rank, rank);
         }
-        float[] outLat = new float[n * heads * rank];
-        LatentAttention.attend(qLat, qPe, n, pos0, latent, ropeKeys, pos0 + n, heads, rank, ropeDim, scale, outLat);
-        float[] v = new float[n * valueDim];
+    }
+
+    /** {@code att[t, h] = Wuv_h outLat[t, h]}: each head's attended latent back to value space. */
+    private void upValues(float[] outLat, int n, float[] att) {
+        float[] lat = new float[n * rank], v = new float[n * valueDim];
         for (int h = 0; h < heads; h++) {
             for (int t = 0; t < n; t++) System.arraycopy(outLat, (t * heads + h) * rank, lat, t * rank, rank);
             valueUp[h].forward(lat, n, v);
             for (int t = 0; t < n; t++) System.arraycopy(v, t * valueDim, att, (t * heads + h) * valueDim, valueDim);
         }
+    }
+
+    /** Softmax scale of the scores. */
+    public float scale() { return scale; }
+
+    /** q for {@code n} rows: {@code qB(norm(qA x))} or {@code q(x)}, [n, heads, nope + ropeDim]. */
+    private float[] queries(float[] x, int n) {
+        float[] qs = new float[n * heads * (nope + ropeDim)];
+        if (qA != null) {
+            float[] a = new float[n * qA.out()];
+            qA.forward(x, n, a);
+            qANorm.forward(a, 0, a, 0, n);
+            q.forward(a, n, qs);
+        } else {
+            q.forward(x, n, qs);
+        }
+        return qs;
+    }
+
+    private void absorbed(float[] qs, float[] qPe, int n, int pos0, float[] latent, float[] ropeKeys, float[] att) {
+        float[] qLat = new float[n * heads * rank], outLat = new float[n * heads * rank];
+        absorbQueries(qs, n, qLat);
+        LatentAttention.attend(qLat, qPe, n, pos0, latent, ropeKeys, pos0 + n, heads, rank, ropeDim, scale, outLat);
+        upValues(outLat, n, att);
     }
 
     private void decompressed(float[] qs, float[] qPe, int n, int pos0, float[] latent, float[] ropeKeys, float[] att) {

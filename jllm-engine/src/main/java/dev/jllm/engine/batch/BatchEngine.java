@@ -63,13 +63,13 @@ public final class BatchEngine implements AutoCloseable {
     private volatile EngineStats stats;
 
     /**
-     * @param model a model that implements {@link PagedCausalLM} (Llama-family models and GPT-2 do; DeepSeek-V2/V3 does not)
+     * @param model a model that implements {@link PagedCausalLM} (Llama-family, GPT-2 and DeepSeek-V2/V3 models do)
      * @param tokenizer decodes the streamed text (stop strings are matched on it)
      */
     public BatchEngine(CausalLM model, Tokenizer tokenizer, EngineConfig config) {
         if (!(model instanceof PagedCausalLM paged)) {
-            throw new IllegalArgumentException(model.getClass().getSimpleName() + " models cannot be batched (no paged KV cache: "
-                    + "the batching engine runs Llama-family and GPT-2 models); run it with jllm generate or jllm chat");
+            throw new IllegalArgumentException(model.getClass().getSimpleName() + " models cannot be batched (no paged KV cache); "
+                    + "run it with jllm generate or jllm chat");
         }
         this.model = paged;
         this.tokenizer = tokenizer;

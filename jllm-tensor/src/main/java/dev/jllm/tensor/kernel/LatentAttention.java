@@ -71,4 +71,89 @@ public final class LatentAttention {
             }
         });
     }
+
+    /** Cache rows read per pass of {@link #attendPaged} (the online softmax rescales once per tile). */
+    private static final int TILE = 64;
+
+    /**
+     * {@link #attend} for a batch of sequences over a paged cache: each cache row holds a token's
+     * latent and rotary key side by side ({@code [rank | ropeDim]}, one KV "head" of
+     * {@code rank + ropeDim} values, F32/F16/Q8_0), found through the sequence's block table.
+     * Sequence s's {@code rows[s]} queries are rows {@code rowStart[s]..} of {@code qLat},
+     * {@code qPe} and {@code out} (layouts as in {@link #attend}) at positions {@code pos0[s]..};
+     * each sees the cache up to its own position. Tiles of {@link #TILE} rows with an online
+     * softmax, so no score matrix grows with the context; a tile is read once for a block of heads.
+     */
+    public static void attendPaged(float[] qLat, float[] qPe, float[] out, int seqs, int[] rowStart, int[] rows, int[] pos0,
+                                   int[][] tables, KvBlockStore cache, int heads, int rank, int ropeDim, float scale) {
+        KernelArgs.positive("heads", heads);
+        KernelArgs.positive("rank", rank);
+        int width = rank + ropeDim, bs = cache.blockSize();
+        if (ropeDim < 0 || cache.kvHeads() != 1 || cache.headDim() != width) {
+            throw new IllegalArgumentException("a latent cache row must be one head of rank + ropeDim = " + width + " values, got "
+                    + cache.kvHeads() + " x " + cache.headDim());
+        }
+        int[] itemStart = new int[seqs + 1];
+        for (int s = 0; s < seqs; s++) {
+            int needBlocks = (pos0[s] + rows[s] + bs - 1) / bs;
+            if (pos0[s] < 0 || rows[s] < 0 || tables[s].length < needBlocks) {
+                throw new IllegalArgumentException("sequence " + s + ": " + rows[s] + " queries at position " + pos0[s]
+                        + " need " + needBlocks + " blocks, its table has " + tables[s].length);
+            }
+            long end = rowStart[s] + rows[s];
+            if (end * heads * rank > Math.min(qLat.length, out.length) || end * heads * ropeDim > qPe.length) {
+                throw new IllegalArgumentException("sequence " + s + ": query rows [" + rowStart[s] + ", " + end + ") exceed the query arrays");
+            }
+            itemStart[s + 1] = itemStart[s] + rows[s];
+        }
+        int queries = itemStart[seqs];
+        int perBlock = Math.max(1, Math.min(HEAD_BLOCK, queries * heads / (2 * Parallel.threads())));
+        int headBlocks = (heads + perBlock - 1) / perBlock;
+        Parallel.forRange(queries * headBlocks, 1, (start, end) -> {
+            float[] tile = new float[TILE * width], scores = new float[perBlock * TILE];
+            float[] max = new float[perBlock], sum = new float[perBlock];
+            int s = 0;
+            for (int item = start; item < end; item++) {
+                int query = item / headBlocks, h0 = (item % headBlocks) * perBlock, h1 = Math.min(heads, h0 + perBlock);
+                while (query >= itemStart[s + 1]) s++;
+                int i = query - itemStart[s], qRow = rowStart[s] + i, visible = pos0[s] + i + 1;
+                java.util.Arrays.fill(out, (qRow * heads + h0) * rank, (qRow * heads + h1) * rank, 0f);
+                java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+                java.util.Arrays.fill(sum, 0f);
+                for (int t0 = 0; t0 < visible; t0 += TILE) {
+                    int n = Math.min(visible, t0 + TILE) - t0;
+                    for (int j = 0; j < n; j++) {
+                        int p = t0 + j;
+                        cache.readRow(tables[s][p / bs] * bs + p % bs, 0, tile, j * width);
+                    }
+                    for (int h = h0; h < h1; h++) {
+                        int qh = qRow * heads + h, sc = (h - h0) * TILE, o = qh * rank;
+                        float tileMax = Float.NEGATIVE_INFINITY;
+                        for (int j = 0; j < n; j++) {
+                            float v = Attention.dot(qLat, qh * rank, tile, j * width, rank);
+                            if (ropeDim > 0) v += Attention.dot(qPe, qh * ropeDim, tile, j * width + rank, ropeDim);
+                            scores[sc + j] = scale * v;
+                            tileMax = Math.max(tileMax, scores[sc + j]);
+                        }
+                        float m = max[h - h0], newMax = Math.max(m, tileMax);
+                        float correction = m == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(m - newMax);
+                        if (correction != 1f) for (int d = 0; d < rank; d++) out[o + d] *= correction;
+                        float sm = sum[h - h0] * correction;
+                        for (int j = 0; j < n; j++) {
+                            float pj = (float) Math.exp(scores[sc + j] - newMax);
+                            sm += pj;
+                            Attention.axpy(pj, tile, j * width, out, o, rank);
+                        }
+                        sum[h - h0] = sm;
+                        max[h - h0] = newMax;
+                    }
+                }
+                for (int h = h0; h < h1; h++) {
+                    float inv = 1f / sum[h - h0];
+                    int o = (qRow * heads + h) * rank;
+                    for (int d = 0; d < rank; d++) out[o + d] *= inv;
+                }
+            }
+        });
+    }
 }

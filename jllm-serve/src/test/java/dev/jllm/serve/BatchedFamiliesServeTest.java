@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jllm.engine.batch.EngineStats;
 import dev.jllm.tensor.DType;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,23 +22,25 @@ import java.util.concurrent.CompletableFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * GPT-2 under continuous batching: {@code gpt2-tiny} (a vocabulary-less reference file, so
- * prompts go as token ids) served over HTTP with an F16 KV pool; concurrent greedy requests,
+ * The non-Llama families under continuous batching: GPT-2 ({@code gpt2-tiny}) and DeepSeek-V2
+ * with its paged latent rows ({@code deepseek2-lite}), reference files without a vocabulary (so
+ * prompts go as token ids), served over HTTP with an F16 KV pool; concurrent greedy requests,
  * batched into the same steps, each continue the prompt exactly as PyTorch does
- * (tools/models/gpt2_reference.py's greedy.txt).
+ * (tools/models/gpt2_reference.py's and deepseek2_reference.py's greedy.txt).
  */
-class Gpt2ServeTest {
-    static final Path DIR = Path.of("../jllm-models/src/test/resources/models/gpt2-tiny");
+class BatchedFamiliesServeTest {
 
-    @Test
-    void concurrentGreedyCompletionsMatchPyTorch() throws Exception {
-        int[] prompt = ids(Files.readAllLines(DIR.resolve("golden.txt")).getFirst());
-        int[] greedy = ids(Files.readString(DIR.resolve("greedy.txt")));
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "deepseek2-lite"})
+    void concurrentGreedyCompletionsMatchPyTorch(String variant) throws Exception {
+        Path dir = Path.of("../jllm-models/src/test/resources/models", variant);
+        int[] prompt = ids(Files.readAllLines(dir.resolve("golden.txt")).getFirst());
+        int[] greedy = ids(Files.readString(dir.resolve("greedy.txt")));
         var engine = ServerFixture.engineConfig().withContextLength(64).withKvType(DType.F16).withBlockSize(8).withKvBlocks(0);
-        LocalServer.Options o = new LocalServer.Options(DIR.resolve("model.gguf"), null, "gpt2-tiny", engine,
+        LocalServer.Options o = new LocalServer.Options(dir.resolve("model.gguf"), null, variant, engine,
                 ServerConfig.defaults().withPort(0), true, 0);
         ObjectMapper json = new ObjectMapper();
-        String body = "{\"model\":\"gpt2-tiny\",\"prompt\":" + Arrays.toString(prompt) + ",\"max_tokens\":" + greedy.length
+        String body = "{\"model\":\"" + variant + "\",\"prompt\":" + Arrays.toString(prompt) + ",\"max_tokens\":" + greedy.length
                 + ",\"temperature\":0,\"ignore_eos\":true}";
         try (LocalServer s = LocalServer.start(o); HttpClient http = HttpClient.newHttpClient()) {
             List<CompletableFuture<HttpResponse<String>>> rs = new ArrayList<>();
