@@ -11,8 +11,9 @@ Variants (each written as a GGUF file the way llama.cpp's converter writes it):
                  and the 0.1 ln(factor) + 1 attention factor on cos/sin)
   mistral-swa    arch llama with attention.sliding_window 6 (Mistral): 20 tokens > window
   llama-f16      arch llama with every matrix stored as F16 (GGUF type 1, safetensors "F16")
-  llama-q8_0, llama-q4_0  matrices as ggml Q8_0 / Q4_0 blocks (GGUF only), quantized here with
-                 numpy per ggml's block layout; the reference runs on the dequantized values
+  llama-q8_0, llama-q4_0, llama-iq4_nl, llama-iq4_xs  matrices as ggml Q8_0 / Q4_0 / IQ4_NL /
+                 IQ4_XS blocks (GGUF only; iq4_xs with dim 256 for its 256-wide blocks), quantized
+                 here with numpy per ggml's block layout; the reference runs on the dequantized values
 Each variant also gets greedy.txt: the 32-token greedy continuation of the token sequence.
 Reference semantics are Hugging Face's modeling code, in float64.
 Writes jllm-models/src/test/resources/models/<variant>/{model.gguf, golden.txt} and the same
@@ -216,8 +217,47 @@ def q4_0(w):
     raw = b"".join(d[i].tobytes() + packed[i].tobytes() for i in range(len(b)))
     return raw, (df[:, None] * (q.astype(np.float32) - 8)).reshape(w.shape).astype(np.float32)
 
-QUANT = {"q8_0": q8_0, "q4_0": q4_0}
-GGML_TYPE = {"q8_0": 8, "q4_0": 2}
+IQ4_LEVELS = np.array([-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113], dtype=np.float32)
+
+def iq4_index(v):
+    """Index of the nearest IQ4 level for each value (any nearest will do: the reference decodes the bytes written)."""
+    return np.abs(v[..., None] - IQ4_LEVELS).argmin(-1).astype(np.uint8)
+
+def iq4_nl(w):
+    """ggml IQ4_NL: 32 weights -> f16 d, 16 bytes of 4-bit indices into the non-linear levels
+    (byte j: index of j low, of j+16 high); x = d*level. d = (value of largest magnitude)/-127."""
+    b = w.astype(np.float32).reshape(-1, 32)
+    mx = b[np.arange(len(b)), np.abs(b).argmax(1)]
+    d = (mx / -127).astype(np.float16)
+    df = d.astype(np.float32)
+    q = iq4_index(b / df[:, None])
+    packed = q[:, :16] | (q[:, 16:] << 4)
+    raw = b"".join(d[i].tobytes() + packed[i].tobytes() for i in range(len(b)))
+    return raw, (df[:, None] * IQ4_LEVELS[q]).reshape(w.shape).astype(np.float32)
+
+def iq4_xs(w):
+    """ggml IQ4_XS: 256 weights -> f16 d, u16 scales_h, 4 bytes scales_l, 128 bytes of indices; sub-block
+    ib of 32 has the 6-bit scale ls = low nibble of scales_l[ib/2] (high nibble for odd ib) | 2 bits of
+    scales_h at 2*ib << 4, and x = d*(ls-32)*level."""
+    b = w.astype(np.float32).reshape(-1, 8, 32)
+    mx = np.take_along_axis(b, np.abs(b).argmax(2)[..., None], 2)[..., 0]
+    sub = mx / -127                                    # ideal scale per sub-block
+    d = (np.abs(sub).max(1) / 31).astype(np.float16)   # so that |l| <= 31
+    df = d.astype(np.float32)
+    l = np.clip(np.round(sub / np.where(df != 0, df, 1)[:, None]), -32, 31).astype(np.int32)
+    dl = df[:, None] * l
+    q = iq4_index(b / np.where(dl != 0, dl, 1)[..., None])
+    ls = l + 32
+    raw = b""
+    for i in range(len(b)):
+        scales_h = sum(int(ls[i, ib] >> 4) << (2 * ib) for ib in range(8))
+        scales_l = bytes(int(ls[i, 2 * k] & 0xF) | (int(ls[i, 2 * k + 1] & 0xF) << 4) for k in range(4))
+        qs = b"".join((q[i, ib, :16] | (q[i, ib, 16:] << 4)).tobytes() for ib in range(8))
+        raw += d[i].tobytes() + struct.pack("<H", scales_h) + scales_l + qs
+    return raw, (dl[..., None] * IQ4_LEVELS[q]).reshape(w.shape).astype(np.float32)
+
+QUANT = {"q8_0": q8_0, "q4_0": q4_0, "iq4_nl": iq4_nl, "iq4_xs": iq4_xs}
+GGML_TYPE = {"q8_0": 8, "q4_0": 2, "iq4_nl": 20, "iq4_xs": 23}
 
 def write_safetensors(path, tensors, f16=False):
     """safetensors: u64 header length, JSON header {name: dtype, shape, data_offsets}, raw little-endian data."""
@@ -262,3 +302,5 @@ if __name__ == "__main__":
     build("llama-f16", "llama", f16=True, seed=8)
     build("llama-q8_0", "llama", quant="q8_0", seed=9)
     build("llama-q4_0", "llama", quant="q4_0", seed=10)
+    build("llama-iq4_nl", "llama", quant="iq4_nl", seed=12)
+    build("llama-iq4_xs", "llama", dim=256, head=64, ffn=512, quant="iq4_xs", seed=13)

@@ -67,6 +67,6 @@ int main(int argc, char **argv) {
     }
     RUN(q4_0, block_q4_0, 32) RUN(q4_1, block_q4_1, 32) RUN(q5_0, block_q5_0, 32) RUN(q5_1, block_q5_1, 32)
     RUN(q8_0, block_q8_0, 32) RUN(q2_K, block_q2_K, 256) RUN(q3_K, block_q3_K, 256) RUN(q4_K, block_q4_K, 256)
-    RUN(q5_K, block_q5_K, 256) RUN(q6_K, block_q6_K, 256)
+    RUN(q5_K, block_q5_K, 256) RUN(q6_K, block_q6_K, 256) RUN(iq4_nl, block_iq4_nl, 32) RUN(iq4_xs, block_iq4_xs, 256)
     return 0;
 }

@@ -96,11 +96,11 @@ class LlamaFamilyReferenceTest {
     }
 
     /**
-     * Q8_0 / Q4_0 weights: the reference runs on the dequantized weights, jllm's quantized
+     * Q8_0 / Q4_0 / IQ4_NL / IQ4_XS weights: the reference runs on the dequantized weights, jllm's quantized
      * kernels also round the activations to 8 bits (as ggml does), so the bound is looser.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"llama-q8_0", "llama-q4_0"})
+    @ValueSource(strings = {"llama-q8_0", "llama-q4_0", "llama-iq4_nl", "llama-iq4_xs"})
     void quantizedWeightsMatchPyTorchOnTheDequantizedWeights(String variant) throws Exception {
         Path dir = Path.of("src/test/resources/models", variant);
         List<String> lines = Files.readAllLines(dir.resolve("golden.txt"));
@@ -126,7 +126,9 @@ class LlamaFamilyReferenceTest {
                 worst = Math.max(worst, diff / (max - min));
             }
             System.out.printf("%s: max |logit diff| / range = %.2e%n", variant, worst);
-            assertThat(worst).as(variant).isLessThan(1.5e-2); // measured: 7.9e-3 (Q8_0), 8.7e-3 (Q4_0)
+            // measured: 7.9e-3 (Q8_0), 8.7e-3 (Q4_0), 7.2e-3 (IQ4_NL) at width 64; IQ4_XS needs width 256,
+            // where the 8-bit activations cost more: 1.8e-2 (IQ4_XS), as Q8_0 / Q4_0 at that width (1.8e-2, 2.1e-2)
+            assertThat(worst).as(variant).isLessThan(variant.equals("llama-iq4_xs") ? 2.5e-2 : 1.5e-2);
         }
     }
 

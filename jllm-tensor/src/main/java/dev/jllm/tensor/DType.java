@@ -18,6 +18,10 @@ public enum DType {
     Q4_K(12, 256, 2 + 2 + 12 + 128),
     Q5_K(13, 256, 2 + 2 + 12 + 32 + 128),
     Q6_K(14, 256, 128 + 64 + 16 + 2),
+    /** 4-bit indices into a non-linear grid of 16 int8 levels, f16 scale per 32. */
+    IQ4_NL(20, 32, 2 + 16),
+    /** IQ4_NL's grid with 6-bit scales per 32 under an f16 scale per 256 (4.25 bits per weight). */
+    IQ4_XS(23, 256, 2 + 2 + 4 + 128),
     I8(24, 1, 1),
     I16(25, 1, 2),
     I32(26, 1, 4),

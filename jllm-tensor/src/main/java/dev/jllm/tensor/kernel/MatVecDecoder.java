@@ -78,12 +78,50 @@ final class MatVecDecoder {
                 case Q4_K -> q45k(w, off, b, q, scale, min, false);
                 case Q5_K -> q45k(w, off, b, q, scale, min, true);
                 case Q6_K -> q6k(w, off, b, q, scale);
+                case IQ4_NL -> iq4nl(w, off, b, q, scale);
+                case IQ4_XS -> iq4xs(w, off, b, q, scale);
                 default -> throw new IllegalArgumentException("not a block-quantized weight type: " + t);
             }
         }
     }
 
     // ---- 32-element formats ----------------------------------------------------------
+
+    /** ggml's kvalues_iq4nl: the 16 levels IQ4_NL and IQ4_XS indices point at. */
+    private static final byte[] IQ4_LEVELS = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    private static final ByteVector IQ4_TABLE = ByteVector.fromArray(B, IQ4_LEVELS, 0);
+
+    /** IQ4_NL: f16 d, then 16 bytes of indices into the non-linear levels (element j low nibble, j + 16 high). */
+    private static void iq4nl(MemorySegment w, long off, int b, byte[] q, float[] scale) {
+        scale[b] = f16(w, off);
+        iq4Levels(w, off + 2, q, b * 32);
+    }
+
+    /** IQ4_XS: f16 d, u16 scales_h, 4 bytes scales_l, then per 32-group 16 bytes of indices; group scale d * (ls - 32). */
+    private static void iq4xs(MemorySegment w, long off, int b, byte[] q, float[] scale) {
+        float d = f16(w, off);
+        int scalesH = w.get(I16, off + 2) & 0xffff;
+        for (int ib = 0; ib < 8; ib++) {
+            int ls = ((w.get(I8, off + 4 + ib / 2) >> (4 * (ib % 2))) & 0xf) | (((scalesH >> (2 * ib)) & 3) << 4);
+            scale[b * 8 + ib] = d * (ls - 32);
+            iq4Levels(w, off + 8 + 16 * ib, q, b * 256 + ib * 32);
+        }
+    }
+
+    /** 16 bytes of 4-bit indices at {@code qs} into 32 levels at {@code q[o..]}: one table lookup per lane. */
+    private static void iq4Levels(MemorySegment w, long qs, byte[] q, int o) {
+        if (VECTOR) {
+            ByteVector v = load(w, qs);
+            v.and((byte) 0x0f).selectFrom(IQ4_TABLE).intoArray(q, o);
+            shr(v, 4).and((byte) 0x0f).selectFrom(IQ4_TABLE).intoArray(q, o + 16);
+        } else {
+            for (int j = 0; j < 16; j++) {
+                int v = w.get(I8, qs + j) & 0xff;
+                q[o + j] = IQ4_LEVELS[v & 0xf];
+                q[o + j + 16] = IQ4_LEVELS[v >>> 4];
+            }
+        }
+    }
 
     private static void q8_0(MemorySegment w, long off, int b, byte[] q, float[] scale) {
         scale[b] = f16(w, off);

@@ -29,6 +29,8 @@ public final class Quants {
             case Q4_K -> new Q4K();
             case Q5_K -> new Q5K();
             case Q6_K -> new Q6K();
+            case IQ4_NL -> new IQ4NL();
+            case IQ4_XS -> new IQ4XS();
             default -> throw new IllegalArgumentException(type + " is not a block-quantized type");
         };
     }

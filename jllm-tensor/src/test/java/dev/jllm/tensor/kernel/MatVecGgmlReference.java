@@ -17,6 +17,9 @@ final class MatVecGgmlReference {
 
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** ggml-common.h's kvalues_iq4nl. */
+    private static final int[] KVALUES_IQ4NL = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
     private static int u8(MemorySegment s, long o) { return s.get(ValueLayout.JAVA_BYTE, o) & 0xff; }
     private static int i8(MemorySegment s, long o) { return s.get(ValueLayout.JAVA_BYTE, o); }
     private static float half(MemorySegment s, long o) { return Float.float16ToFloat(s.get(I16, o)); }
@@ -30,6 +33,29 @@ final class MatVecGgmlReference {
                 case Q8_0 -> {
                     float d = half(s, off);
                     for (int j = 0; j < 32; j++) y[base + j] = d * i8(s, off + 2 + j);
+                }
+                case IQ4_NL -> {
+                    float d = half(s, off);
+                    for (int j = 0; j < 16; j++) {
+                        y[base + j] = d * KVALUES_IQ4NL[u8(s, off + 2 + j) & 0xf];
+                        y[base + j + 16] = d * KVALUES_IQ4NL[u8(s, off + 2 + j) >> 4];
+                    }
+                }
+                case IQ4_XS -> {
+                    float d = half(s, off);
+                    int scalesH = u8(s, off + 2) | (u8(s, off + 3) << 8);
+                    long qs = off + 8;
+                    int k = base;
+                    for (int ib = 0; ib < 8; ib++) {
+                        int ls = ((u8(s, off + 4 + ib / 2) >> 4 * (ib % 2)) & 0xf) | (((scalesH >> 2 * ib) & 3) << 4);
+                        float dl = d * (ls - 32);
+                        for (int j = 0; j < 16; j++) {
+                            y[k + j] = dl * KVALUES_IQ4NL[u8(s, qs + j) & 0xf];
+                            y[k + j + 16] = dl * KVALUES_IQ4NL[u8(s, qs + j) >> 4];
+                        }
+                        k += 32;
+                        qs += 16;
+                    }
                 }
                 case Q4_0 -> {
                     float d = half(s, off);

@@ -22,8 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 final class MatVecTestData {
     private MatVecTestData() {}
 
-    static final List<DType> BLOCK32 = List.of(DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1);
-    static final List<DType> KQUANTS = List.of(DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K);
+    static final List<DType> BLOCK32 = List.of(DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1, DType.IQ4_NL);
+    /** The 256-element super-block formats: the K-quants and IQ4_XS. */
+    static final List<DType> KQUANTS = List.of(DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.IQ4_XS);
     static final int[] ROWS = {1, 3, 31, 33};
     static final int[] COLS32 = {32, 64, 96, 288};
     static final int[] COLSK = {256, 512, 768};
@@ -34,7 +35,7 @@ final class MatVecTestData {
     /** Byte offsets of the fp16 fields (d, and dmin/m where present) inside one block. */
     static int[] halfFields(DType t) {
         return switch (t) {
-            case Q8_0, Q4_0, Q5_0 -> new int[] {0};
+            case Q8_0, Q4_0, Q5_0, IQ4_NL, IQ4_XS -> new int[] {0};
             case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
             case Q2_K -> new int[] {80, 82};
             case Q3_K -> new int[] {108};

@@ -54,7 +54,7 @@ class QuantMatMulTest {
     void manyTokensGoThroughTheGemm() {
         Random rnd = new Random(13);
         int m = QuantMatMul.GEMM_TOKENS + 3;
-        for (DType t : List.of(DType.F32, DType.BF16, DType.F16, DType.Q8_0, DType.Q4_1, DType.Q5_0, DType.Q2_K, DType.Q3_K, DType.Q6_K)) {
+        for (DType t : List.of(DType.F32, DType.BF16, DType.F16, DType.Q8_0, DType.Q4_1, DType.Q5_0, DType.Q2_K, DType.Q3_K, DType.Q6_K, DType.IQ4_NL, DType.IQ4_XS)) {
             int cols = t.isQuantized() ? t.blockSize() * 2 : 40;
             Tensor w = t.isQuantized() ? randomQuantized(rnd, t, 21, cols) : randomFloat(rnd, t, t == DType.F32, 21, cols);
             check(rnd, t + " m=" + m, w, m);

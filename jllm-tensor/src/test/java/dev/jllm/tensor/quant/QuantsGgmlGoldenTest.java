@@ -37,7 +37,7 @@ class QuantsGgmlGoldenTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
     void quantizeWritesTheBytesGgmlWrites(DType t) throws IOException {
         float[] x = floats(resource("input.f32"));
         byte[] want = resource(file(t) + ".q");
@@ -53,7 +53,7 @@ class QuantsGgmlGoldenTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
     void dequantizeGivesTheFloatsGgmlGives(DType t) throws IOException {
         byte[] blocks = resource(file(t) + ".q");
         float[] want = floats(resource(file(t) + ".f32"));
