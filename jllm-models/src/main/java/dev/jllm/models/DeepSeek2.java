@@ -392,30 +392,14 @@ public final class DeepSeek2 implements PagedCausalLM {
     @Override
     public void forwardBatch(PagedBatch batch, PagedKvCache cache, float[] logits) {
         int seqs = batch.sequences(), n = batch.tokens(), d = c.dim(), rank = c.kvLoraRank(), width = rank + c.ropeDim();
-        if (seqs == 0) throw new IllegalArgumentException("forwardBatch needs at least one sequence");
         if (cache.values != null || cache.layers() != c.layers() || cache.keys[0].headDim() != width) {
             throw new IllegalArgumentException("the paged cache was not made for this model (use newPagedCache)");
         }
-        if (logits.length < (long) batch.logitRows() * c.vocab()) {
-            throw new IllegalArgumentException("logits array holds " + logits.length + " floats, needs " + batch.logitRows() * c.vocab());
-        }
+        batch.checkLogits(logits, c.vocab());
         int[] ids = batch.tokenIds(), start = batch.rowStarts(), rows = batch.rowCounts(), pos0 = batch.positions();
         int[][] tables = batch.tables();
         int bs = cache.blockSize();
-        int[] positions = new int[n];
-        for (int s = 0; s < seqs; s++) {
-            if (pos0[s] + rows[s] > c.context()) {
-                throw new IllegalArgumentException("sequence " + s + " would reach " + (pos0[s] + rows[s]) + " tokens, past the context of " + c.context());
-            }
-            if ((long) tables[s].length * bs < pos0[s] + rows[s]) {
-                throw new IllegalArgumentException("sequence " + s + ": its " + tables[s].length + " blocks of " + bs
-                        + " cannot hold " + (pos0[s] + rows[s]) + " tokens");
-            }
-            for (int i = 0; i < rows[s]; i++) positions[start[s] + i] = pos0[s] + i;
-        }
-        for (int i = 0; i < n; i++) {
-            if (ids[i] < 0 || ids[i] >= c.vocab()) throw new IllegalArgumentException("token id " + ids[i] + " outside the vocabulary of " + c.vocab());
-        }
+        int[] positions = batch.checkedPositions(c.context(), c.vocab(), bs, "past the context of ");
         int heads = c.heads();
         float[] x = new float[n * d], h = new float[n * d], tmp = new float[n * d];
         float[] cacheRows = new float[n * width], qLat = new float[n * heads * rank], qPe = new float[n * heads * c.ropeDim()];
@@ -441,12 +425,7 @@ public final class DeepSeek2 implements PagedCausalLM {
         }
         int m = batch.logitRows();
         if (m == 0) return;
-        float[] last = new float[m * d];
-        for (int s = 0, r = 0; s < seqs; s++) {
-            int k = batch.logitRowsOf(s);
-            System.arraycopy(x, (start[s] + rows[s] - k) * d, last, r * d, k * d);
-            r += k;
-        }
+        float[] last = batch.logitInputs(x, d);
         outputNorm.forward(last, 0, last, 0, m);
         output.forward(last, m, logits);
     }

@@ -256,29 +256,14 @@ public final class Gpt2 implements PagedCausalLM {
     @Override
     public void forwardBatch(PagedBatch batch, PagedKvCache cache, float[] logits) {
         int seqs = batch.sequences(), n = batch.tokens(), d = c.dim();
-        if (seqs == 0) throw new IllegalArgumentException("forwardBatch needs at least one sequence");
         if (cache.values == null || cache.layers() != c.layers() || cache.keys[0].kvHeads() != c.heads() || cache.keys[0].headDim() != d / c.heads()) {
             throw new IllegalArgumentException("the paged cache was not made for this model (use newPagedCache)");
         }
-        if (logits.length < (long) batch.logitRows() * c.vocab()) {
-            throw new IllegalArgumentException("logits array holds " + logits.length + " floats, needs " + batch.logitRows() * c.vocab());
-        }
+        batch.checkLogits(logits, c.vocab());
         int[] ids = batch.tokenIds(), start = batch.rowStarts(), rows = batch.rowCounts(), pos0 = batch.positions();
         int[][] tables = batch.tables();
         int bs = cache.blockSize();
-        int[] positions = new int[n];
-        for (int s = 0; s < seqs; s++) {
-            if (pos0[s] + rows[s] > c.context()) {
-                throw new IllegalArgumentException("sequence " + s + " would reach " + (pos0[s] + rows[s])
-                        + " tokens; GPT-2 has learned positions for " + c.context() + " only");
-            }
-            if ((long) tables[s].length * bs < pos0[s] + rows[s]) {
-                throw new IllegalArgumentException("sequence " + s + ": its " + tables[s].length + " blocks of " + bs
-                        + " cannot hold " + (pos0[s] + rows[s]) + " tokens");
-            }
-            for (int i = 0; i < rows[s]; i++) positions[start[s] + i] = pos0[s] + i;
-        }
-        checkIds(ids, 0, n);
+        int[] positions = batch.checkedPositions(c.context(), c.vocab(), bs, "but GPT-2 has learned positions only up to ");
         float[] x = embed(ids, 0, n, positions), h = new float[n * d], tmp = new float[n * d];
         float[] qs = new float[n * d], ks = new float[n * d], vs = new float[n * d], att = new float[n * d];
         for (int l = 0; l < blocks.length; l++) {
@@ -302,12 +287,7 @@ public final class Gpt2 implements PagedCausalLM {
         }
         int m = batch.logitRows();
         if (m == 0) return;
-        float[] last = new float[m * d];
-        for (int s = 0, r = 0; s < seqs; s++) {
-            int k = batch.logitRowsOf(s);
-            System.arraycopy(x, (start[s] + rows[s] - k) * d, last, r * d, k * d);
-            r += k;
-        }
+        float[] last = batch.logitInputs(x, d);
         outputNorm.forward(last, 0, last, 0, m);
         output.forward(last, m, logits);
     }

@@ -384,32 +384,16 @@ public final class Llama implements PagedCausalLM, TrainableLM {
     @Override
     public void forwardBatch(PagedBatch batch, PagedKvCache cache, float[] logits) {
         int seqs = batch.sequences(), n = batch.tokens(), dim = c.dim(), kvDim = c.kvHeads() * c.headDim();
-        if (seqs == 0) throw new IllegalArgumentException("forwardBatch needs at least one sequence");
         if (cache.values == null || cache.layers() != c.layers() || cache.keys[0].kvHeads() != c.kvHeads() || cache.keys[0].headDim() != c.headDim()) {
             throw new IllegalArgumentException("the paged cache was not made for this model (use newPagedCache)");
         }
-        if (logits.length < (long) batch.logitRows() * c.vocab()) {
-            throw new IllegalArgumentException("logits array holds " + logits.length + " floats, needs " + batch.logitRows() * c.vocab());
-        }
+        batch.checkLogits(logits, c.vocab());
         int[] ids = batch.tokenIds(), start = batch.rowStarts(), rows = batch.rowCounts(), pos0 = batch.positions();
         int[][] tables = batch.tables();
         int bs = cache.blockSize();
-        int[] positions = new int[n], lengths = new int[n];
+        int[] positions = batch.checkedPositions(c.context(), c.vocab(), bs, "past the context of "), lengths = new int[n];
         for (int s = 0; s < seqs; s++) {
-            if (pos0[s] + rows[s] > c.context()) {
-                throw new IllegalArgumentException("sequence " + s + " would reach " + (pos0[s] + rows[s]) + " tokens, past the context of " + c.context());
-            }
-            if ((long) tables[s].length * bs < pos0[s] + rows[s]) {
-                throw new IllegalArgumentException("sequence " + s + ": its " + tables[s].length + " blocks of " + bs
-                        + " cannot hold " + (pos0[s] + rows[s]) + " tokens");
-            }
-            for (int i = 0; i < rows[s]; i++) {
-                positions[start[s] + i] = pos0[s] + i;
-                lengths[start[s] + i] = pos0[s] + rows[s];
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            if (ids[i] < 0 || ids[i] >= c.vocab()) throw new IllegalArgumentException("token id " + ids[i] + " outside the vocabulary of " + c.vocab());
+            for (int i = 0; i < rows[s]; i++) lengths[start[s] + i] = pos0[s] + rows[s];
         }
         float[] x = new float[n * dim], h = new float[n * dim], tmp = new float[n * dim];
         float[] qs = new float[n * c.heads() * c.headDim()], ks = new float[n * kvDim], vs = new float[n * kvDim];
@@ -436,12 +420,7 @@ public final class Llama implements PagedCausalLM, TrainableLM {
         }
         int m = batch.logitRows();
         if (m == 0) return;
-        float[] last = new float[m * dim];
-        for (int s = 0, r = 0; s < seqs; s++) {
-            int k = batch.logitRowsOf(s);
-            System.arraycopy(x, (start[s] + rows[s] - k) * dim, last, r * dim, k * dim);
-            r += k;
-        }
+        float[] last = batch.logitInputs(x, dim);
         outputNorm.forward(last, 0, last, 0, m);
         output.forward(last, m, logits);
     }

@@ -60,4 +60,47 @@ public final class PagedBatch {
     int[] positions() { return pos0; }
     int[][] tables() { return tables; }
     int logitRowsOf(int s) { return logits[s]; }
+
+    /**
+     * Checks the batch against a model and its pool (every sequence within {@code context} and
+     * covered by its block table, every token id in the vocabulary; {@code contextNote} ends the
+     * context message) and returns each row's position.
+     */
+    int[] checkedPositions(int context, int vocab, int blockSize, String contextNote) {
+        if (seqs == 0) throw new IllegalArgumentException("forwardBatch needs at least one sequence");
+        int[] positions = new int[tokens];
+        for (int s = 0; s < seqs; s++) {
+            if (pos0[s] + rows[s] > context) {
+                throw new IllegalArgumentException("sequence " + s + " would reach " + (pos0[s] + rows[s]) + " tokens, "
+                        + contextNote + context);
+            }
+            if ((long) tables[s].length * blockSize < pos0[s] + rows[s]) {
+                throw new IllegalArgumentException("sequence " + s + ": its " + tables[s].length + " blocks of " + blockSize
+                        + " cannot hold " + (pos0[s] + rows[s]) + " tokens");
+            }
+            for (int i = 0; i < rows[s]; i++) positions[rowStart[s] + i] = pos0[s] + i;
+        }
+        for (int i = 0; i < tokens; i++) {
+            if (tokenIds[i] < 0 || tokenIds[i] >= vocab) throw new IllegalArgumentException("token id " + tokenIds[i] + " outside the vocabulary of " + vocab);
+        }
+        return positions;
+    }
+
+    /** Checks that {@code logits} holds {@link #logitRows()} rows of {@code vocab}. */
+    void checkLogits(float[] logits, int vocab) {
+        if (logits.length < (long) logitRows * vocab) {
+            throw new IllegalArgumentException("logits array holds " + logits.length + " floats, needs " + (long) logitRows * vocab);
+        }
+    }
+
+    /** The rows of the step's activations {@code x} ([tokens, dim]) that produce logits, in order: [logitRows, dim]. */
+    float[] logitInputs(float[] x, int dim) {
+        float[] last = new float[logitRows * dim];
+        for (int s = 0, r = 0; s < seqs; s++) {
+            int k = logits[s];
+            System.arraycopy(x, (rowStart[s] + rows[s] - k) * dim, last, r * dim, k * dim);
+            r += k;
+        }
+        return last;
+    }
 }

@@ -95,11 +95,7 @@ public final class LatentAttention {
         }
         int[] itemStart = new int[seqs + 1];
         for (int s = 0; s < seqs; s++) {
-            int needBlocks = (pos0[s] + rows[s] + bs - 1) / bs;
-            if (pos0[s] < 0 || rows[s] < 0 || tables[s].length < needBlocks) {
-                throw new IllegalArgumentException("sequence " + s + ": " + rows[s] + " queries at position " + pos0[s]
-                        + " need " + needBlocks + " blocks, its table has " + tables[s].length);
-            }
+            PagedAttention.checkTable(s, pos0, rows, tables, bs);
             long end = rowStart[s] + rows[s];
             if (end * heads * rank > Math.min(qLat.length, out.length) || end * heads * ropeDim > qPe.length) {
                 throw new IllegalArgumentException("sequence " + s + ": query rows [" + rowStart[s] + ", " + end + ") exceed the query arrays");

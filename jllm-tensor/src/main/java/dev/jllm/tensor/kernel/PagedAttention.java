@@ -60,11 +60,7 @@ public final class PagedAttention {
         int rowFloats = heads * headDim;
         int[] itemStart = new int[seqs + 1];
         for (int s = 0; s < seqs; s++) {
-            int needBlocks = (pos0[s] + rows[s] + bs - 1) / bs;
-            if (pos0[s] < 0 || rows[s] < 0 || tables[s].length < needBlocks) {
-                throw new IllegalArgumentException("sequence " + s + ": " + rows[s] + " queries at position " + pos0[s]
-                        + " need " + needBlocks + " blocks, its table has " + tables[s].length);
-            }
+            checkTable(s, pos0, rows, tables, bs);
             if ((long) (rowStart[s] + rows[s]) * rowFloats > Math.min(q.length, out.length)) {
                 throw new IllegalArgumentException("sequence " + s + ": query rows [" + rowStart[s] + ", " + (rowStart[s] + rows[s])
                         + ") exceed q/out of " + q.length / rowFloats + " rows");
@@ -90,6 +86,15 @@ public final class PagedAttention {
                 }
             }
         });
+    }
+
+    /** Sequence {@code s}'s queries sit at a valid position and its block table covers them. */
+    static void checkTable(int s, int[] pos0, int[] rows, int[][] tables, int blockSize) {
+        int needBlocks = (pos0[s] + rows[s] + blockSize - 1) / blockSize;
+        if (pos0[s] < 0 || rows[s] < 0 || tables[s].length < needBlocks) {
+            throw new IllegalArgumentException("sequence " + s + ": " + rows[s] + " queries at position " + pos0[s]
+                    + " need " + needBlocks + " blocks, its table has " + tables[s].length);
+        }
     }
 
     private static void attendGroup(float[] q, int qBase, KvBlockStore k, KvBlockStore v, int[] table, int lo, int hi,
