@@ -208,6 +208,20 @@ public final class BatchEngine implements AutoCloseable {
         return tokens;
     }
 
+    /**
+     * Ends every queued and running request with {@link FinishReason#CANCELLED}, on the calling
+     * thread, before {@link #start()} (a warm-up that ran out of time drops what it left).
+     */
+    public void cancelAll() {
+        synchronized (this) {
+            if (thread != null) throw new IllegalStateException("cancelAll is for an engine that was not started");
+        }
+        drainInbox();
+        for (Sequence s : new ArrayList<>(running)) finish(s, FinishReason.CANCELLED, "cancelled");
+        for (Sequence s : new ArrayList<>(waiting)) finish(s, FinishReason.CANCELLED, "cancelled");
+        publishStats();
+    }
+
     /** The latest snapshot (updated after every step). */
     public EngineStats stats() {
         EngineStats s = stats;

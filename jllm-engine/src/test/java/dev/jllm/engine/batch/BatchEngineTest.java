@@ -122,6 +122,24 @@ class BatchEngineTest {
     }
 
     @Test
+    void cancelAllEndsQueuedAndRunningRequestsBeforeStart() throws Exception {
+        try (BatchEngine e = new BatchEngine(model, tok, small().withMaxRunning(1))) {
+            RequestHandle running = e.submit(GenerationRequest.of(prompt, SamplingParams.greedy(), 20), null);
+            RequestHandle queued = e.submit(GenerationRequest.of(prompt, SamplingParams.greedy(), 20), null);
+            e.step();
+            assertThat(e.stats().running()).isEqualTo(1);
+            assertThat(e.stats().queued()).isEqualTo(1);
+            e.cancelAll();
+            assertThat(done(running).reason()).isEqualTo(FinishReason.CANCELLED);
+            assertThat(done(queued).reason()).isEqualTo(FinishReason.CANCELLED);
+            assertThat(e.stats().kvBlocksUsed()).isZero();
+            assertThat(e.stats().queued()).isZero();
+            e.start();
+            assertThatThrownBy(e::cancelAll).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
     void warmUpStopsAtItsTimeBudget() {
         try (BatchEngine e = new BatchEngine(model, tok, small())) {
             long t0 = System.nanoTime();
