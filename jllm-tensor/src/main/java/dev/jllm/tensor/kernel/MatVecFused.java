@@ -18,7 +18,8 @@ import java.nio.ByteOrder;
  * straight from the weight storage (no buffer): Q8_0 (fp16 d, 32 int8), Q4_0/Q4_1 (fp16 d
  * [and m], 16 bytes of nibbles: element j is the low nibble of byte j, element j+16 its high
  * nibble; Q4_0 subtracts 8) and Q5_0/Q5_1 (the same plus a 32-bit qh holding the fifth bit
- * of each element; Q5_0 subtracts 16). The scalar path (vector width 0) fuses Q8_0/Q4_0 only.
+ * of each element; Q5_0 subtracts 16) and IQ4_NL (Q4_0's nibbles as indices into a table of 16
+ * levels, on 16-short vectors). The scalar path (vector width 0) fuses Q8_0/Q4_0 only.
  */
 final class MatVecFused {
     private MatVecFused() {}
@@ -47,9 +48,14 @@ final class MatVecFused {
     /** 16 shorts per vector: one vector holds a 16-element half block ({@link #q4Pairs}). */
     private static final boolean HALVES = VECTOR && L16 == 16;
 
+    /** ggml's kvalues_iq4nl in a 16-lane byte vector (IQ4_NL's table lookup; 16-short vectors only). */
+    private static final ByteVector IQ4_LEVELS = HALVES
+            ? ByteVector.fromArray(B16, new byte[] {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}, 0) : null;
+
     static boolean supports(DType t) {
         return t == DType.Q8_0 || t == DType.Q4_0
-                || (VECTOR && (t == DType.Q4_1 || t == DType.Q5_0 || t == DType.Q5_1));
+                || (VECTOR && (t == DType.Q4_1 || t == DType.Q5_0 || t == DType.Q5_1))
+                || (HALVES && t == DType.IQ4_NL);
     }
 
     /** Dot of weight row {@code r} with token {@code t} of {@code x}. */
@@ -61,6 +67,7 @@ final class MatVecFused {
             return VECTOR ? q8Vector(w.seg, off, nb, x.q, xo, x.d, dOff) : q8Scalar(w.seg, off, nb, x.q, xo, x.d, dOff);
         }
         if (!VECTOR) return q4Scalar(w.seg, off, nb, x.q, xo, x.d, dOff);
+        if (w.type == DType.IQ4_NL) return iq4nlPairs(w.seg, off, nb, x.q, xo, x.d, dOff);
         // Q4_0 keeps its own copy of the loop: the general one measured ~10% slower on it
         if (w.type == DType.Q4_0 && HALVES) return q4Pairs(w.seg, off, nb, x.q, xo, x.d, x.sum32, dOff);
         return w.type == DType.Q4_0 ? q4Vector(w.seg, off, nb, x.q, xo, x.d, x.sum32, dOff)
@@ -219,6 +226,38 @@ final class MatVecFused {
                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
         ShortVector p = v.and((short) 0x0f).mul(ShortVector.fromArray(S16, xq, xb))
                 .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, xq, xb + 16)));
+        FloatVector d = FloatVector.broadcast(F, scale);
+        for (int part = 0; part < Q4_PARTS; part++) acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F, part)).fma(d, acc);
+        return acc;
+    }
+
+    /**
+     * IQ4_NL as {@link #q4Pairs}, the nibbles turned into their levels by a 16-byte table lookup
+     * (one shuffle per half block) instead of an offset: levels in [-127, 113] times activations
+     * in [-127, 127] give two products per lane whose sum stays inside a short.
+     */
+    private static float iq4nlPairs(MemorySegment w, long off, int nb, short[] xq, int xo, float[] dx, int dOff) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        int b = 0;
+        for (; b < (nb & ~1); b += 2) {
+            long o = off + 18L * b;
+            int xb = xo + 32 * b;
+            acc0 = iq4Block(w, o, xq, xb, MatVecDecoder.f16(w, o) * dx[dOff + b], acc0);
+            acc1 = iq4Block(w, o + 18, xq, xb + 32, MatVecDecoder.f16(w, o + 18) * dx[dOff + b + 1], acc1);
+        }
+        if (b < nb) {
+            long o = off + 18L * b;
+            acc0 = iq4Block(w, o, xq, xo + 32 * b, MatVecDecoder.f16(w, o) * dx[dOff + b], acc0);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector iq4Block(MemorySegment w, long off, short[] xq, int xb, float scale, FloatVector acc) {
+        ByteVector v = ByteVector.fromMemorySegment(B16, w, off + 2, LE);
+        ShortVector lo = (ShortVector) v.and((byte) 0x0f).selectFrom(IQ4_LEVELS).convertShape(VectorOperators.B2S, S16, 0);
+        ShortVector hi = (ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                .and((byte) 0x0f).selectFrom(IQ4_LEVELS).convertShape(VectorOperators.B2S, S16, 0);
+        ShortVector p = lo.mul(ShortVector.fromArray(S16, xq, xb)).add(hi.mul(ShortVector.fromArray(S16, xq, xb + 16)));
         FloatVector d = FloatVector.broadcast(F, scale);
         for (int part = 0; part < Q4_PARTS; part++) acc = ((FloatVector) p.convertShape(VectorOperators.S2F, F, part)).fma(d, acc);
         return acc;
