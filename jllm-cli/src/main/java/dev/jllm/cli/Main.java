@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 TrainTokenizerCommand.class,
                 EmbedCommand.class,
                 ConvertCommand.class,
+                QuantizeCommand.class,
                 IndexCommand.class,
                 SearchCommand.class,
                 ServeCommand.class,
