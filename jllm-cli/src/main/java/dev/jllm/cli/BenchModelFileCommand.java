@@ -19,7 +19,7 @@ final class BenchModelFileCommand implements Callable<Integer> {
             description = "One of: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     ModelBench.Shape shape;
 
-    @Option(names = "--type", defaultValue = "Q8_0", description = "Weight dtype, e.g. F32, F16, Q8_0, Q4_0, Q4_K (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--type", defaultValue = "Q8_0", description = "Weight dtype, e.g. F32, F16, Q8_0, Q4_0, Q4_K, IQ4_NL, IQ4_XS (default: ${DEFAULT-VALUE}).")
     DType type;
 
     @Option(names = "--out", required = true, description = "Output .gguf path.")
