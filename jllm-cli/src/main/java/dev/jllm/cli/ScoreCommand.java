@@ -16,7 +16,10 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {"Score a text with a model: the log-probability of every token given the ones before it, and",
                 "the perplexity exp(-mean log p). The first token has no context and is not scored.",
-                "Example: jllm score -m model.gguf --file essay.txt --json"})
+                "A text longer than the context is scored in sliding windows with --stride (Hugging Face's recipe): each",
+                "window holds up to a context of tokens, starts STRIDE after the previous one and scores only the tokens",
+                "the previous window did not, each with the rest of its window before it as context.",
+                "Example: jllm score -m model.gguf --file essay.txt --stride 512 --json"})
 final class ScoreCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "A .gguf file or a Hugging Face directory (default: jllm's own model, " + DefaultModel.RELATIVE + ").")
     Path model;
@@ -30,7 +33,13 @@ final class ScoreCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     KvTypeOption kv = new KvTypeOption();
 
-    @Option(names = "--json", description = "JSON output: {\"ids\":[…], \"logprobs\":[…], \"perplexity\":…}.")
+    @Option(names = "--stride", paramLabel = "N", description = "Score a text longer than the context in windows that "
+            + "move by N tokens (1..context; smaller: more context per token, more compute; = context: disjoint chunks, "
+            + "whose first tokens go unscored).")
+    Integer stride;
+
+    @Option(names = "--json", description = "JSON output: {\"ids\":[…], \"logprobs\":[…], \"perplexity\":…}; "
+            + "with --stride also \"windows\" and \"scored\", and null for a token no window scored.")
     boolean json;
 
     @Override
@@ -41,30 +50,50 @@ final class ScoreCommand implements Callable<Integer> {
             int[] ids = lm.tokenizer().encode(input, true, false);
             if (ids.length < 2) throw new IllegalArgumentException("the text has " + ids.length + " token(s); scoring needs at least 2");
             int ctx = lm.model().contextLength();
-            if (ids.length > ctx) throw new IllegalArgumentException("the text has " + ids.length + " tokens, more than the model's context of " + ctx);
-            int v = lm.model().vocabSize();
-            ModelState state = lm.model().newState(ids.length, kv.kvType);
-            float[] logits = new float[ids.length * v];
-            lm.model().forward(ids, 0, ids.length, state, logits, true);
-            double[] logprobs = new double[ids.length - 1];
-            double nll = 0;
-            for (int t = 0; t + 1 < ids.length; t++) {
-                logprobs[t] = logSoftmaxAt(logits, t * v, v, ids[t + 1]);
-                nll -= logprobs[t];
+            if (stride != null && (stride < 1 || stride > ctx)) {
+                throw new IllegalArgumentException("--stride must be between 1 and the context of " + ctx + ", got " + stride);
             }
-            double ppl = Math.exp(nll / logprobs.length);
+            if (ids.length > ctx && stride == null) {
+                throw new IllegalArgumentException("the text has " + ids.length + " tokens, more than the model's context of " + ctx
+                        + "; score it in sliding windows with --stride (e.g. --stride " + Math.max(1, ctx / 2) + ")");
+            }
+            int v = lm.model().vocabSize();
+            double[] logprobs = new double[ids.length - 1];
+            java.util.Arrays.fill(logprobs, Double.NaN);
+            double nll = 0;
+            int scored = 0, windows = 0, step = stride != null ? stride : ctx;
+            for (int begin = 0, prevEnd = 0; prevEnd < ids.length; begin += step) {
+                int end = Math.min(begin + ctx, ids.length), n = end - begin;
+                ModelState state = lm.model().newState(n, kv.kvType);
+                float[] logits = new float[n * v];
+                lm.model().forward(ids, begin, n, state, logits, true);
+                windows++;
+                for (int t = Math.max(prevEnd, begin + 1); t < end; t++) { // target t, predicted at t - 1
+                    logprobs[t - 1] = logSoftmaxAt(logits, (t - 1 - begin) * v, v, ids[t]);
+                    nll -= logprobs[t - 1];
+                    scored++;
+                }
+                prevEnd = end;
+            }
+            double ppl = Math.exp(nll / scored);
             if (json) {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode();
                 o.set("ids", om.valueToTree(ids));
-                o.set("logprobs", om.valueToTree(logprobs));
+                var lp = o.putArray("logprobs");
+                for (double x : logprobs) {
+                    if (Double.isNaN(x)) lp.addNull(); else lp.add(x);
+                }
                 o.put("perplexity", ppl);
+                if (stride != null) o.put("windows", windows).put("scored", scored);
                 System.out.println(om.writeValueAsString(o));
             } else {
                 for (int t = 0; t < logprobs.length; t++) {
+                    if (Double.isNaN(logprobs[t])) continue;
                     System.out.printf("%6d %-20s %9.4f%n", ids[t + 1], '"' + lm.tokenizer().decode(new int[] {ids[t + 1]}) + '"', logprobs[t]);
                 }
-                System.out.printf("%d tokens scored, perplexity %.4f%n", logprobs.length, ppl);
+                System.out.printf("%d tokens scored%s, perplexity %.4f%n", scored,
+                        windows > 1 ? " in " + windows + " windows of up to " + ctx : "", ppl);
             }
         }
         return 0;

@@ -44,6 +44,49 @@ class ScoreLogitsCommandTest {
         }
     }
 
+    /** Exit code, stdout and stderr of one command. */
+    static String[] runWithCode(String... args) {
+        var cl = Main.commandLine();
+        java.io.StringWriter out = new java.io.StringWriter(), err = new java.io.StringWriter();
+        cl.setOut(new java.io.PrintWriter(out));
+        cl.setErr(new java.io.PrintWriter(err));
+        int code = cl.execute(args);
+        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    /** A text past the context: a clear error naming --stride; with it, sliding windows that score every token once. */
+    @Test
+    void longTextsAreScoredInSlidingWindows() throws Exception {
+        String text = "We were not rushed, and the river ran by the old mill. ".repeat(40);
+        String[] r = runWithCode("score", "-m", MODEL, "--text", text);
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[2]).contains("more than the model's context").contains("--stride");
+        ObjectMapper om = new ObjectMapper();
+        JsonNode chunks = om.readTree(GenerateCommandTest.run("score", "-m", MODEL, "--text", text, "--stride", "128", "--json"));
+        JsonNode half = om.readTree(GenerateCommandTest.run("score", "-m", MODEL, "--text", text, "--stride", "64", "--json"));
+        int n = half.get("ids").size(), ctx = 128; // llama-tiny's context
+        assertThat(n).isGreaterThan(2 * ctx);
+        assertThat(half.get("windows").asInt()).isEqualTo((n - ctx + 63) / 64 + 1);
+        assertThat(half.get("scored").asInt()).isEqualTo(n - 1);
+        double sum = 0;
+        for (JsonNode x : half.get("logprobs")) {
+            assertThat(x.isNull()).isFalse();
+            sum += x.asDouble();
+        }
+        assertThat(half.get("perplexity").asDouble()).isCloseTo(Math.exp(-sum / (n - 1)), offset(1e-9));
+        // Disjoint windows leave each window's first token unscored; the first window is the same in both.
+        int windows = chunks.get("windows").asInt();
+        assertThat(windows).isEqualTo((n + ctx - 1) / ctx);
+        assertThat(chunks.get("scored").asInt()).isEqualTo(n - 1 - (windows - 1));
+        for (int w = 1; w < windows; w++) assertThat(chunks.get("logprobs").get(w * ctx - 1).isNull()).as("token %d", w * ctx).isTrue();
+        for (int t = 0; t < ctx - 1; t++) {
+            assertThat(chunks.get("logprobs").get(t).asDouble()).isCloseTo(half.get("logprobs").get(t).asDouble(), offset(1e-5));
+        }
+        // Past the first window, stride 64 gives each token 64..127 tokens of context where disjoint windows give 0..127.
+        assertThat(chunks.get("logprobs").get(ctx + 5).asDouble()).isNotCloseTo(half.get("logprobs").get(ctx + 5).asDouble(), offset(1e-6));
+        assertThat(runWithCode("score", "-m", MODEL, "--text", text, "--stride", "129")[2]).contains("--stride must be between 1 and");
+    }
+
     @Test
     void perplexityIsExpOfTheMeanNegativeLogprob() throws Exception {
         JsonNode o = new ObjectMapper().readTree(GenerateCommandTest.run("score", "-m", MODEL, "--text", "We were not rushed.", "--json"));
