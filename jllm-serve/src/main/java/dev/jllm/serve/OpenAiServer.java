@@ -39,6 +39,8 @@ public final class OpenAiServer implements AutoCloseable {
     private final EmbeddingEndpoint embeddings;
     private final ServerConfig config;
     private final ServerMetrics metrics;
+    private final java.util.concurrent.atomic.AtomicInteger generating = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean closing;
     private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final ChatEndpoint chat;
     private final CompletionEndpoint completions;
@@ -118,8 +120,12 @@ public final class OpenAiServer implements AutoCloseable {
     /** The Prometheus text GET /metrics returns. */
     public String metricsText() { return metrics.exposition(); }
 
+    /** Generation requests inside their handler now (a closed server refuses new ones at once). */
+    int generating() { return generating.get(); }
+
     @Override
     public synchronized void close() {
+        closing = true;
         if (app != null) app.stop();
         app = null;
     }
@@ -171,7 +177,9 @@ public final class OpenAiServer implements AutoCloseable {
         int status = 200;
         ResponseStream[] opened = new ResponseStream[1];
         ResponseStream.Factory factory = sse -> opened[0] = new ResponseStream(ctx.res(), json, sse);
+        generating.incrementAndGet(); // before the closing check, so generating() == 0 after close() means none can still submit
         try {
+            if (closing) throw new ApiException(503, "server_error", null, "shutting_down", "the server is shutting down");
             if (served == null) {
                 throw ApiException.invalid("model", "this server was started with an embedding model only; "
                         + endpoint + " needs a language model (jllm serve -m MODEL.gguf)");
@@ -191,6 +199,8 @@ public final class OpenAiServer implements AutoCloseable {
             LOG.error("internal error on " + endpoint, e); // the log gets the trace, the client only the message
             writeError(ctx, opened[0], 500, ErrorBody.of("internal error: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()), "server_error", null, null));
+        } finally {
+            generating.decrementAndGet();
         }
         metrics.request(endpoint, status);
     }

@@ -56,15 +56,22 @@ final class ServerWarmup {
             // A warm-up is an optimisation (a loopback port it could not bind, say): serve cold rather than not at all.
         } finally {
             http.shutdownNow(); // never waits: a request cut short by the deadline must not hold the start up
-            warm.close();
+            warm.close();       // refuses what had not reached the engine yet
         }
         if (engine == null) return 0;
-        engine.cancelAll(); // what the deadline cut short ends here, not after its remaining tokens
+        // Handlers already past the door may still submit: cancel until none is left, so nothing
+        // of the warm-up reaches the real server's engine run (bounded: they end when cancelled).
+        long hard = System.nanoTime() + 10_000_000_000L;
+        while (warm.generating() > 0 && System.nanoTime() < hard) {
+            engine.cancelAll();
+            LockSupport.parkNanos(200_000);
+        }
+        engine.cancelAll();
         long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
         try {
             return engine.warmUp(left == 0 ? 0 : ENGINE_ROUNDS, left); // also zeroes the counters the requests above moved
         } catch (IllegalStateException e) {
-            return 0; // a request reached the engine after its server closed: it runs to its end once the engine starts
+            return 0; // a request still queued after the 10 s cap: it runs to its end once the engine starts
         }
     }
 
