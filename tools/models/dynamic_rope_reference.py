@@ -20,7 +20,7 @@ import json, math, os, sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from family_reference import TOKENS, rms, rot, write_safetensors  # noqa: E402
+from family_reference import TOKENS, random_weights, rms, rot, write_safetensors  # noqa: E402
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DIM, LAYERS, HEADS, KV_HEADS, HEAD, FFN, VOCAB = 64, 2, 4, 2, 16, 128, 101
@@ -70,13 +70,7 @@ def write_rows(path, rows, header=None):
 
 
 def main():
-    g = torch.Generator().manual_seed(11)
-    w = lambda *s, scale=0.08: (torch.randn(*s, generator=g) * scale).float()
-    P = {"tok": w(VOCAB, DIM, scale=0.5), "norm": 1 + w(DIM, scale=0.1), "out": w(VOCAB, DIM)}
-    for l in range(LAYERS):
-        P.update({f"{l}.an": 1 + w(DIM, scale=0.1), f"{l}.q": w(HEADS * HEAD, DIM), f"{l}.k": w(KV_HEADS * HEAD, DIM),
-                  f"{l}.v": w(KV_HEADS * HEAD, DIM), f"{l}.o": w(DIM, HEADS * HEAD), f"{l}.fn": 1 + w(DIM, scale=0.1),
-                  f"{l}.g": w(FFN, DIM), f"{l}.u": w(FFN, DIM), f"{l}.d": w(DIM, FFN)})
+    P = random_weights(11, DIM, LAYERS, HEADS, KV_HEADS, HEAD, FFN, VOCAB)
     out = os.path.join(root, "jllm-models", "src", "test", "resources", "models", "llama-dynamic")
     os.makedirs(os.path.join(out, "hf"), exist_ok=True)
     names = {"an": "input_layernorm.weight", "q": "self_attn.q_proj.weight", "k": "self_attn.k_proj.weight",

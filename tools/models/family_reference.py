@@ -75,9 +75,8 @@ def llama_forward(P, tokens, layers, heads, kv_heads, head, inv, bias=False, qk_
         x = x + (torch.nn.functional.silu(h @ P[f"{l}.g"].double().T) * (h @ P[f"{l}.u"].double().T)) @ P[f"{l}.d"].double().T
     return rms(x, P["norm"]) @ P["out"].double().T
 
-def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128, vocab=101, theta=10000.0,
-          bias=False, qk_norm=False, scaling=None, rope_type=None, factor=1.0, orig_ctx=0, window=0, f16=False, quant=None, seed=0):
-    head = head or dim // heads
+def random_weights(seed, dim, layers, heads, kv_heads, head, ffn, vocab, bias=False, qk_norm=False):
+    """The weights of a tiny Llama-family model under short keys (HF row order), drawn from one seeded generator."""
     g = torch.Generator().manual_seed(seed)
     w = lambda *s, scale=0.08: (torch.randn(*s, generator=g) * scale).float()
     P = {"tok": w(vocab, dim, scale=0.5), "norm": 1 + w(dim, scale=0.1), "out": w(vocab, dim)}
@@ -89,6 +88,12 @@ def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128,
             P.update({f"{l}.qb": w(heads * head, scale=0.3), f"{l}.kb": w(kv_heads * head, scale=0.3), f"{l}.vb": w(kv_heads * head, scale=0.3)})
         if qk_norm:
             P.update({f"{l}.qn": 1 + w(head, scale=0.2), f"{l}.kn": 1 + w(head, scale=0.2)})
+    return P
+
+def build(name, arch, dim=64, layers=2, heads=4, kv_heads=2, head=None, ffn=128, vocab=101, theta=10000.0,
+          bias=False, qk_norm=False, scaling=None, rope_type=None, factor=1.0, orig_ctx=0, window=0, f16=False, quant=None, seed=0):
+    head = head or dim // heads
+    P = random_weights(seed, dim, layers, heads, kv_heads, head, ffn, vocab, bias, qk_norm)
     if f16:  # matrices stored as F16: the reference runs on the rounded values
         P = {k: (t.half().float() if t.dim() == 2 else t) for k, t in P.items()}
     if quant:  # matrices stored as ggml blocks: the reference runs on the dequantized values
