@@ -409,12 +409,7 @@ public final class DeepSeek2 implements PagedCausalLM {
             Block b = blocks[l];
             b.attnNorm().forward(x, 0, h, 0, n);
             b.attn().projectAbsorbed(h, n, positions, cacheRows, qLat, qPe);
-            for (int s = 0; s < seqs; s++) {
-                for (int i = 0; i < rows[s]; i++) {
-                    int p = pos0[s] + i;
-                    cache.keys[l].write(tables[s][p / bs], p % bs, cacheRows, (start[s] + i) * width);
-                }
-            }
+            cache.write(l, batch, cacheRows, null, width);
             LatentAttention.attendPaged(qLat, qPe, outLat, seqs, start, rows, pos0, tables, cache.keys[l], heads, rank,
                     c.ropeDim(), b.attn().scale());
             b.attn().outputAbsorbed(outLat, n, tmp);

@@ -270,13 +270,7 @@ public final class Gpt2 implements PagedCausalLM {
             Block b = blocks[l];
             b.attnNorm().forward(x, 0, h, 0, n);
             b.attn().project(h, n, qs, ks, vs);
-            for (int s = 0; s < seqs; s++) {
-                for (int i = 0; i < rows[s]; i++) {
-                    int p = pos0[s] + i, r = start[s] + i, block = tables[s][p / bs];
-                    cache.keys[l].write(block, p % bs, ks, r * d);
-                    cache.values[l].write(block, p % bs, vs, r * d);
-                }
-            }
+            cache.write(l, batch, ks, vs, d);
             dev.jllm.tensor.kernel.PagedAttention.attendBatch(qs, att, seqs, start, rows, pos0, tables, cache.keys[l],
                     cache.values[l], c.heads(), b.attn().scale(), 0);
             b.attn().projectOutput(att, n, tmp);

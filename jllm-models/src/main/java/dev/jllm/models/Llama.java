@@ -403,13 +403,7 @@ public final class Llama implements PagedCausalLM, TrainableLM {
             Block b = layers[l];
             b.attnNorm().forward(x, 0, h, 0, n);
             b.attn().project(h, n, positions, lengths, qs, ks, vs);
-            for (int s = 0; s < seqs; s++) {
-                for (int i = 0; i < rows[s]; i++) {
-                    int p = pos0[s] + i, r = start[s] + i, block = tables[s][p / bs];
-                    cache.keys[l].write(block, p % bs, ks, r * kvDim);
-                    cache.values[l].write(block, p % bs, vs, r * kvDim);
-                }
-            }
+            cache.write(l, batch, ks, vs, kvDim);
             dev.jllm.tensor.kernel.PagedAttention.attendBatch(qs, att, seqs, start, rows, pos0, tables, cache.keys[l],
                     cache.values[l], c.heads(), b.attn().scale(), b.attn().window());
             b.attn().projectOutput(att, n, tmp);

@@ -76,6 +76,23 @@ public final class PagedKvCache {
     /** Bytes held, all layers. */
     public long bytes() { return (values == null ? 1L : 2L) * keys.length * keys[0].bytes(); }
 
+    /**
+     * Stores layer {@code layer}'s new K and V rows of a step: row r of {@code ks}/{@code vs}
+     * ({@code rowFloats} each) goes to its token's slot through the sequence's block table. A
+     * {@link #latent} cache takes its rows in {@code ks} and null for {@code vs}.
+     */
+    public void write(int layer, PagedBatch batch, float[] ks, float[] vs, int rowFloats) {
+        int[] start = batch.rowStarts(), rows = batch.rowCounts(), pos0 = batch.positions();
+        int[][] tables = batch.tables();
+        for (int s = 0; s < batch.sequences(); s++) {
+            for (int i = 0; i < rows[s]; i++) {
+                int p = pos0[s] + i, r = start[s] + i, block = tables[s][p / blockSize];
+                keys[layer].write(block, p % blockSize, ks, r * rowFloats);
+                if (values != null) values[layer].write(block, p % blockSize, vs, r * rowFloats);
+            }
+        }
+    }
+
     /** Copies block {@code from} into block {@code to} in every layer (copy-on-write of a shared block). */
     public void copyBlock(int from, int to) {
         for (int l = 0; l < keys.length; l++) {

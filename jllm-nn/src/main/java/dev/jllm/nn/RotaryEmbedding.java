@@ -27,9 +27,13 @@ public final class RotaryEmbedding {
      * {@code max(positions) + 1} tokens (what a dynamic table depends on).
      */
     public void forward(float[] x, int n, int[] positions, int heads, int headDim) {
-        int max = 0;
-        for (int i = 0; i < n; i++) max = Math.max(max, positions[i]);
-        Rope.applyRows(x, 0, heads * headDim, n, positions, 0, heads, headDim, freqs.forLength(max + 1), pairing);
+        RopeFrequencies table = freqs;
+        if (freqs.isDynamic()) {
+            int max = 0;
+            for (int i = 0; i < n; i++) max = Math.max(max, positions[i]);
+            table = freqs.forLength(max + 1);
+        }
+        Rope.applyRows(x, 0, heads * headDim, n, positions, 0, heads, headDim, table, pairing);
     }
 
     /**

@@ -87,8 +87,8 @@ final class MatVecDecoder {
 
     // ---- 32-element formats ----------------------------------------------------------
 
-    /** ggml's kvalues_iq4nl: the 16 levels IQ4_NL and IQ4_XS indices point at. */
-    private static final byte[] IQ4_LEVELS = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    /** The 16 levels IQ4_NL and IQ4_XS indices point at. */
+    private static final byte[] IQ4_LEVELS = dev.jllm.tensor.quant.Quants.iq4Levels();
     private static final ByteVector IQ4_TABLE = ByteVector.fromArray(B, IQ4_LEVELS, 0);
 
     /** IQ4_NL: f16 d, then 16 bytes of indices into the non-linear levels (element j low nibble, j + 16 high). */
@@ -101,11 +101,13 @@ final class MatVecDecoder {
     private static void iq4xs(MemorySegment w, long off, int b, byte[] q, float[] scale) {
         float d = f16(w, off);
         int scalesH = w.get(I16, off + 2) & 0xffff, scalesL = w.get(I32, off + 4);
-        for (int ib = 0; ib < 8; ib++) {
-            int ls = ((scalesL >>> (4 * ib)) & 0xf) | (((scalesH >> (2 * ib)) & 3) << 4);
-            scale[b * 8 + ib] = d * (ls - 32);
-        }
+        for (int ib = 0; ib < 8; ib++) scale[b * 8 + ib] = d * iq4xsScale(scalesL, scalesH, ib);
         for (int ib = 0; ib < 8; ib++) iq4Levels(w, off + 8 + 16 * ib, q, b * 256 + ib * 32); // after the scales: 15 % faster
+    }
+
+    /** IQ4_XS sub-block {@code ib}'s 6-bit scale minus 32, from scales_l (4 bytes as an int) and scales_h. */
+    static int iq4xsScale(int scalesL, int scalesH, int ib) {
+        return (((scalesL >>> (4 * ib)) & 0xf) | (((scalesH >> (2 * ib)) & 3) << 4)) - 32;
     }
 
     /** 16 bytes of 4-bit indices at {@code qs} into 32 levels at {@code q[o..]}: one table lookup per lane. */

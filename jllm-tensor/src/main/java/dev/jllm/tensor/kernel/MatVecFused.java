@@ -48,9 +48,8 @@ final class MatVecFused {
     /** 16 shorts per vector: one vector holds a 16-element half block ({@link #q4Pairs}). */
     private static final boolean HALVES = VECTOR && L16 == 16;
 
-    /** ggml's kvalues_iq4nl in a 16-lane byte vector (IQ4_NL's table lookup; 16-short vectors only). */
-    private static final ByteVector IQ4_LEVELS = HALVES
-            ? ByteVector.fromArray(B16, new byte[] {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}, 0) : null;
+    /** The IQ4 levels in a 16-lane byte vector (the IQ4 table lookup; 16-short vectors only). */
+    private static final ByteVector IQ4_LEVELS = HALVES ? ByteVector.fromArray(B16, dev.jllm.tensor.quant.Quants.iq4Levels(), 0) : null;
 
     static boolean supports(DType t) {
         return t == DType.Q8_0 || t == DType.Q4_0
@@ -267,15 +266,10 @@ final class MatVecFused {
             long o = off + 136L * (g >>> 3);
             float d = MatVecDecoder.f16(w, o);
             int h = w.get(MatVecDecoder.I16, o + 2) & 0xffff, l = w.get(MatVecDecoder.I32, o + 4);
-            acc0 = iq4Block(w, o + 8 + 16 * ib, xq, xo + 32 * g, d * xsScale(l, h, ib) * dx[dOff + g], acc0);
-            acc1 = iq4Block(w, o + 24 + 16 * ib, xq, xo + 32 * g + 32, d * xsScale(l, h, ib + 1) * dx[dOff + g + 1], acc1);
+            acc0 = iq4Block(w, o + 8 + 16 * ib, xq, xo + 32 * g, d * MatVecDecoder.iq4xsScale(l, h, ib) * dx[dOff + g], acc0);
+            acc1 = iq4Block(w, o + 24 + 16 * ib, xq, xo + 32 * g + 32, d * MatVecDecoder.iq4xsScale(l, h, ib + 1) * dx[dOff + g + 1], acc1);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** IQ4_XS sub-block {@code ib}'s 6-bit scale minus 32, from scales_l (4 bytes as an int) and scales_h. */
-    private static int xsScale(int scalesL, int scalesH, int ib) {
-        return (((scalesL >>> (4 * ib)) & 0xf) | (((scalesH >> (2 * ib)) & 3) << 4)) - 32;
     }
 
     /** One 32-element block of 4-bit level indices at byte {@code qs}: acc += scale * sum(level * x). */

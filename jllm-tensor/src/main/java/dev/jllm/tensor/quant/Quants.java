@@ -35,6 +35,9 @@ public final class Quants {
         };
     }
 
+    /** The 16 int8 levels IQ4_NL and IQ4_XS indices point at (ggml's kvalues_iq4nl), a copy. */
+    public static byte[] iq4Levels() { return NonLinear4.VALUES.clone(); }
+
     private static int blocks(DType type, int n) {
         if (n < 0 || n % type.blockSize() != 0) {
             throw new IllegalArgumentException(type + " works on whole blocks of " + type.blockSize()
